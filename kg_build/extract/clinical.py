@@ -1,0 +1,111 @@
+"""Diagnoses, prior treatments and findings from the clinical case summary."""
+
+from __future__ import annotations
+
+import re
+
+from kg_build.extract.phrases import phrase, words
+from kg_build.lexicon import Lexicon, lexicon
+from kg_build.text import Doc, Span, trim
+
+_LIST_SPLIT = re.compile(r"\s*(?:,|;)\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as|along with|plus)\s+")
+_ARTICLE = re.compile(r"(?i)(?:(?:a|an|the|his|her|their|some|several|multiple|prior|previous|ongoing|conservative|include|including)\s+)+")
+_TRAILING = re.compile(r"[\s.,;:]+$")
+_NEGATION_BEFORE = re.compile(r"(?i)\b(?:no|not|denies|denied|without|negative for|absence of|free of|resolved)\b[^.;]{0,40}$")
+
+
+def mention(doc: Doc, span: Span, normalized: str | None, laterality: str | None = None, **extra) -> dict:
+    start, end = span
+    return {"text": doc.text[start:end], "normalized": normalized, "laterality": laterality, **extra, "span": [start, end]}
+
+
+def list_items(doc: Doc, region: Span, trigger: re.Pattern[str], protect: Lexicon) -> list[Span]:
+    """Items of every list a trigger phrase opens in region (up to the sentence end).
+
+    A list splits at commas, semicolons and 'and'/'or', except inside a known name
+    ('sprain and strain', 'Physical Medicine and Rehabilitation').
+    """
+    items: list[Span] = []
+    for sentence in doc.sentence_spans:
+        if not (region[0] <= sentence[0] < region[1]):
+            continue
+        for m in trigger.finditer(doc.text, *sentence):
+            protected = [(x.start, x.end) for x in protect.find(doc, m.end(), sentence[1])]
+            cursor = m.end()
+            for cut in _LIST_SPLIT.finditer(doc.text, m.end(), sentence[1]):
+                if any(s < cut.start() < e for s, e in protected):
+                    continue
+                items.append(trim(doc.text, cursor, cut.start(), " .,;:"))
+                cursor = cut.end()
+            items.append(trim(doc.text, cursor, sentence[1], " .,;:"))
+            break
+    return [s for s in items if s[1] - s[0] > 1]
+
+
+def _strip_lead(doc: Doc, span: Span) -> Span:
+    m = _ARTICLE.match(doc.text, span[0], span[1])
+    start = m.end() if m else span[0]
+    m = phrase("item_qualifiers").search(doc.text, start, span[1])
+    return trim(doc.text, start, m.start() if m else span[1], " .,;:")
+
+
+def laterality_of(text: str) -> str | None:
+    hits = [(m.start(), side) for side, regex in words("laterality").items() if (m := regex.search(text))]
+    return min(hits)[1] if hits else None
+
+
+def _without_laterality(text: str) -> str:
+    for regex in words("laterality").values():
+        text = regex.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip(" ,")
+
+
+def diagnoses(doc: Doc, summary: Span) -> list[dict]:
+    known = lexicon("diagnoses")
+    out, seen = [], set()
+    spans = list_items(doc, summary, phrase("diagnosis_lists"), known)
+    spans += [_status_post(doc, m.end(), summary[1]) for m in phrase("status_post").finditer(doc.text, *summary)]
+    for span in spans:
+        span = _strip_lead(doc, span)
+        written = doc.text[span[0]:span[1]]
+        bare = _without_laterality(written).lower()
+        entry = known.lookup(bare)
+        normalized = entry.name if entry else bare
+        if normalized and normalized not in seen:
+            seen.add(normalized)
+            out.append(mention(doc, span, normalized, laterality_of(written)))
+    return out
+
+
+def _status_post(doc: Doc, start: int, end: int) -> Span:
+    stop = re.compile(r"[.,;]|\s(?:on|in|dated|with)\s").search(doc.text, start, end)
+    return trim(doc.text, start - len("status post "), stop.start() if stop else end)
+
+
+def prior_treatments(doc: Doc, summary: Span) -> list[dict]:
+    out, seen = [], set()
+    for span in list_items(doc, summary, phrase("treatment_lists"), lexicon("services")):
+        span = _strip_lead(doc, span)
+        text = doc.text[span[0]:span[1]]
+        drug = lexicon("drugs").find(doc, *span)
+        entry = lexicon("services").lookup(text)
+        normalized = drug[0].entry.name if drug else entry.name if entry else text.lower()
+        if normalized not in seen:
+            seen.add(normalized)
+            out.append(mention(doc, span, normalized))
+    return out
+
+
+def findings(doc: Doc, regions: list[Span]) -> list[dict]:
+    """Symptoms and examination findings named anywhere in the given regions, first mention each."""
+    out, seen = [], set()
+    for region in regions:
+        services = [(s.start, s.end) for s in lexicon("services").find(doc, *region)]
+        for m in lexicon("findings").find(doc, *region):
+            if m.entry.name in seen or any(s < m.end and m.start < e for s, e in services):
+                continue
+            seen.add(m.entry.name)
+            line_start = max(doc.text.rfind(".", region[0], m.start), doc.text.rfind("\n", region[0], m.start), region[0])
+            negated = _NEGATION_BEFORE.search(doc.text, line_start, m.start) is not None
+            out.append(mention(doc, (m.start, m.end), m.entry.name, laterality_of(doc.text[line_start:m.start][-15:]), negated=negated))
+    return out

@@ -1,0 +1,47 @@
+"""The anchoring phrases of data/phrases.yaml and data/rationale.yaml, compiled once."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+
+from kg_build.lexicon import load_yaml
+
+DATE = r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+
+
+@cache
+def phrase(name: str, file: str = "phrases.yaml") -> re.Pattern[str]:
+    """One regex (or a list joined as alternatives) from a phrase file; {date} is a date."""
+    value = load_yaml(file)[name]
+    pattern = "|".join(f"(?:{v})" for v in value) if isinstance(value, list) else value
+    return re.compile(pattern.replace("{date}", DATE), re.IGNORECASE)
+
+
+def rationale_phrase(name: str) -> re.Pattern[str]:
+    return phrase(name, "rationale.yaml")
+
+
+def words(name: str, file: str = "phrases.yaml") -> dict[str, re.Pattern[str]]:
+    """A mapping of value -> word list from a phrase file, as whole-word regexes."""
+    return {key: re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, ws))})\b") for key, ws in load_yaml(file)[name].items()}
+
+
+def parse_date(text: str) -> str | None:
+    """'4/18/14', '04/18/2014', 'April 18, 2014' or '2014-04-18' -> '2014-04-18'."""
+    text = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", text):
+            month, day, year = map(int, m.groups())
+            year += 2000 if year < 70 else 1900 if year < 100 else 0
+        elif m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+            year, month, day = map(int, m.groups())
+        elif m := re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", text):
+            month, day, year = _MONTHS.get(m.group(1)[:3].lower(), 0), int(m.group(2)), int(m.group(3))
+        else:
+            return None
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None

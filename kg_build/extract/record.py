@@ -1,0 +1,67 @@
+"""Assemble the extraction record (../shared/schemas/letter-record.schema.json) of one letter."""
+
+from __future__ import annotations
+
+from kg_build.extract.case import case_header, reviewer
+from kg_build.extract.citations import citations
+from kg_build.extract.clinical import diagnoses, findings, prior_treatments
+from kg_build.extract.flags import quality_flags
+from kg_build.extract.phrases import rationale_phrase
+from kg_build.extract.rationale import conclusion, criteria, outcome_from_words
+from kg_build.extract.request import parse_request
+from kg_build.extract.worker import age_and_sex, injury
+from kg_build.layout import ItemBlock, Layout
+from kg_build.text import Doc, Span
+
+SCHEMA_VERSION = "1"
+
+
+def build_record(text: str, layout: Layout, source: dict) -> dict:
+    doc = Doc(text)
+    summary = layout.sections.get("case_summary") or (0, len(text))
+    case = case_header(text[: _first_item_start(layout)])
+    items = [_item(doc, block) for block in layout.items]
+    rationales = [tuple(item["rationale"]["span"]) for item in items]
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "source": {**source, "format": layout.format},
+        "case": case,
+        "reviewer": reviewer(doc),
+        "worker": age_and_sex(doc, summary),
+        "injury": injury(doc, summary, case["date_of_injury"]),
+        "diagnoses": diagnoses(doc, summary),
+        "prior_treatments": prior_treatments(doc, summary),
+        "findings": findings(doc, [summary, *rationales]),
+        "items": items,
+    }
+    determination = rationale_phrase("letter_determination").search(text)
+    letter_outcome = outcome_from_words(determination.group("value")) if determination else None
+    record["quality_flags"] = quality_flags(doc, record, letter_outcome)
+    for item in items:
+        item.pop("concluded_outcome")
+    return record
+
+
+def _first_item_start(layout: Layout) -> int:
+    return min(block.request[0] for block in layout.items)
+
+
+def _item(doc: Doc, block: ItemBlock) -> dict:
+    rationale = block.rationale or (block.request[1], block.request[1])
+    concluded, _ = conclusion(doc, rationale)
+    written = outcome_from_words(doc.text[slice(*block.outcome)]) if block.outcome else None
+    if block.outcome and written is None:  # format2: "is [not] medically necessary ..."
+        written, _ = conclusion(doc, block.outcome)
+    outcome = written or concluded or "upheld"
+    return {
+        "number": block.number,
+        "request": doc.text[slice(*block.request)],
+        **parse_request(doc, block.request),
+        "outcome": outcome,
+        "medically_necessary": outcome != "upheld",
+        "guidelines": citations(doc, block.claims_administrator, "claims_administrator")
+        + citations(doc, block.imro, "imro"),
+        "rationale": {"text": doc.text[slice(*rationale)], "span": list(rationale)},
+        "criteria": criteria(doc, rationale),
+        "concluded_outcome": concluded,
+    }

@@ -1,0 +1,65 @@
+"""The injured worker (age, sex) and the injury (date, mechanism, body regions)."""
+
+from __future__ import annotations
+
+import re
+
+from kg_build.extract.phrases import parse_date, phrase, words
+from kg_build.lexicon import lexicon
+from kg_build.text import Doc, Span
+
+_HE_SHE = re.compile(r"(?i)\b(?:he/she|she/he|his/her|her/his|him/her|he or she|his or her)\b")
+
+
+def age_and_sex(doc: Doc, summary: Span) -> dict:
+    """'48 year old, female', '34-year-old male', else the summary's pronouns for sex."""
+    text = doc.text
+    age = sex = None
+    if m := phrase("age").search(text, *summary) or phrase("age").search(text):
+        age = int(m.group("age")) if int(m.group("age")) <= 120 else None
+        sex = sex_word(text[m.end():m.end() + 40])
+    return {"age": age, "sex": sex or pronoun_sex(text[summary[0]:summary[1]])}
+
+
+def sex_word(text: str) -> str | None:
+    """The sex named by the first sex word in a short stretch of text."""
+    hits = [(m.start(), sex) for sex, regex in words("sex_words").items() if (m := regex.search(text))]
+    return min(hits)[1] if hits else None
+
+
+def pronoun_sex(text: str) -> str | None:
+    """The sex of the majority of third-person pronouns ('he/she' does not count)."""
+    text = _HE_SHE.sub(" ", text)
+    counts = {sex: len(regex.findall(text)) for sex, regex in words("pronouns").items()}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 and list(counts.values()).count(counts[best]) == 1 else None
+
+
+def injury(doc: Doc, summary: Span, header_date: str | None) -> dict:
+    """Date (header first, else the summary), mechanism and body regions of the injury."""
+    text = doc.text
+    found = phrase("injury_date").search(text, *summary)
+    window = _injury_window(doc, summary, found.start() if found else None)
+    regions = [m.entry.name for m in lexicon("body_regions").find(doc, *window)] if window else []
+    return {
+        "date": header_date or (parse_date(found.group("date")) if found else None),
+        "mechanism": _mechanism(doc, window) or _mechanism(doc, summary),
+        "body_regions": list(dict.fromkeys(regions)),
+    }
+
+
+def _injury_window(doc: Doc, summary: Span, anchor: int | None) -> Span | None:
+    """The sentence that tells of the injury and the one after it."""
+    sentences = [s for s in doc.sentence_spans if summary[0] <= s[0] < summary[1]]
+    for i, (start, end) in enumerate(sentences):
+        if (anchor is not None and start <= anchor < end) or (anchor is None and phrase("injury_sentence").search(doc.text, start, end)):
+            return start, sentences[min(i + 1, len(sentences) - 1)][1]
+    return None
+
+
+def _mechanism(doc: Doc, window: Span | None) -> str | None:
+    if window is None:
+        return None
+    names = [e.name for e in lexicon("mechanisms").entries]
+    found = {m.entry.name for m in lexicon("mechanisms").find(doc, *window)}
+    return next((n for n in names if n in found), None)

@@ -1,0 +1,132 @@
+"""Normalise letter text: the text every span of the extraction record points into.
+
+Undoes what PDF text extraction does to a letter: hard wraps, an empty line after every
+line, page numbers, repeated page headers and footers, hyphenated line breaks, ligatures
+and curly quotes. Paragraphs are separated by one empty line; headings, labelled lines
+("Case Number: ...") and list entries keep their own line. Values of personal-data labels
+(worker and provider names, claim numbers, addresses) are replaced by "[redacted]".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from kg_build.lexicon import redactors
+
+_FOLD = str.maketrans({
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\t": " ",
+    "\u00ad": None, "\u200b": None, "\ufeff": None, "\u2022": "-", "\u25cf": "-", "\u00b7": "-",
+    "\u2026": "...", "\r": None,
+})
+_PAGE_NUMBER = re.compile(r"(?i)^(?:-\s*\d{1,3}\s*-|(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|page\s+\d{1,3}\s+of\s+\d{1,3}.*)$")
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r" {2,}")
+_LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*])\s+\S")
+_LABEL_START = re.compile(r"^(?:[A-Z][\w()/'&-]*)(?: [\w()/'&-]+){0,4}:(?:\s|$)")
+_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+# a hyphen at a line break is kept after these prefixes ("non-radicular"), dropped elsewhere
+_KEEP_HYPHEN = re.compile(r"(?i)(?:^|\W)(?:non|self|post|pre|anti|co|semi|sub|multi|well|follow|re|x|bi|tri|intra|extra|ex|mid|long|short|full|part)-$")
+
+
+def normalize(raw: str) -> str:
+    """Raw extracted text (pages split by form feeds) -> normalised text."""
+    pages = [[_clean_line(line) for line in page.split("\n")] for page in raw.translate(_FOLD).split("\f")]
+    pages = _drop_page_furniture(pages)
+    lines = [line for page in pages for line in page]
+    paragraphs = _paragraphs(lines)
+    width = _typical_width(lines)
+    text = "\n\n".join("\n".join(_unwrap(par, width)) for par in paragraphs)
+    return _redact(text).strip() + "\n"
+
+
+def _clean_line(line: str) -> str:
+    return _SPACES.sub(" ", line.strip())
+
+
+def _drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Remove page numbers, and header/footer lines that repeat at the top or bottom of pages."""
+    repeated: set[str] = set()
+    if len(pages) > 1:
+        edge_keys = Counter()
+        for page in pages:
+            body = [line for line in page if line]
+            edge_keys.update({_DIGITS.sub("#", line) for line in body[:2] + body[-2:]})
+        repeated = {key for key, n in edge_keys.items() if n >= 2 and n * 2 >= len(pages)}
+    else:
+        keys = Counter(_DIGITS.sub("#", line) for line in pages[0] if line)
+        repeated = {k for k, n in keys.items() if n >= 3 and len(k) < 60 and "#" in k and ":" not in k}
+    return [
+        [line for line in page if not _PAGE_NUMBER.match(line) and _DIGITS.sub("#", line) not in repeated]
+        for page in pages
+    ]
+
+
+def _paragraphs(lines: list[str]) -> list[list[str]]:
+    """Group lines into paragraphs; with double spacing, a lone empty line is not a break."""
+    nonblank = [i for i, line in enumerate(lines) if line]
+    single_gaps = sum(
+        1 for i in nonblank if i + 2 < len(lines) and not lines[i + 1] and lines[i + 2]
+    )
+    min_gap = 2 if nonblank and single_gaps > 0.6 * len(nonblank) else 1
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    gap = 0
+    for line in lines:
+        if not line:
+            gap += 1
+            continue
+        if current and gap >= min_gap:
+            paragraphs.append(current)
+            current = []
+        current.append(line)
+        gap = 0
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _typical_width(lines: list[str]) -> int:
+    lengths = sorted(len(line) for line in lines if line)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 80
+
+
+def _is_heading(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+def _unwrap(par: list[str], width: int) -> list[str]:
+    """Join the hard-wrapped lines of one paragraph into logical lines."""
+    out = [par[0]]
+    for line in par[1:]:
+        prev = out[-1]
+        if _breaks(prev, line, width):
+            out.append(line)
+        elif _HYPHEN_END.search(prev) and line[:1].islower():
+            out[-1] = (prev if _KEEP_HYPHEN.search(prev) else prev[:-1]) + line
+        else:
+            out[-1] = f"{prev} {line}"
+    return out
+
+
+def _breaks(prev: str, line: str, width: int) -> bool:
+    prev_heading, heading = _is_heading(prev), _is_heading(line)
+    if prev_heading or heading:
+        return prev_heading != heading or prev.endswith(":")
+    return (
+        prev.endswith(":")
+        or _LIST_ITEM.match(line) is not None
+        or _LABEL_START.match(line) is not None
+        or len(prev) < 0.6 * width
+    )
+
+
+def _redact(text: str) -> str:
+    for regex in redactors():
+        text = regex.sub(lambda m: (m.groupdict().get("keep") or "") + "[redacted]", text)
+    return text

@@ -1,0 +1,128 @@
+"""Load the domain knowledge that lives in data files (kg_build/data/), compiled once.
+
+Experts extend these files without touching Python; data/README.md says how.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+import yaml
+
+from kg_build.text import Doc, tokenize
+
+
+@cache
+def load_yaml(name: str) -> dict:
+    return yaml.safe_load(resources.files("kg_build.data").joinpath(name).read_text("utf-8"))
+
+
+@cache
+def load_csv(name: str) -> tuple[dict[str, str], ...]:
+    text = resources.files("kg_build.data").joinpath(name).read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    return tuple({k: (v or "").strip() for k, v in row.items()} for row in rows)
+
+
+def phrase_pattern(phrase: str) -> str:
+    """A heading or label from a data file -> regex.
+
+    Spaces match any white space (line breaks included), "WORD(S)" also matches "WORD" and
+    "WORDS", a comma after a word is optional; everything else is literal.
+    """
+    out = []
+    for token in phrase.split():
+        plural = re.fullmatch(r"(.*?)\(([sS])\)(\W*)", token)
+        if plural:
+            stem, s, tail = plural.groups()
+            out.append(re.escape(stem) + rf"(?:\({s}\)|{s})?" + _optional_comma(tail))
+        else:
+            out.append(_optional_comma(token))
+    return r"\s+".join(out)
+
+
+def _optional_comma(token: str) -> str:
+    return re.escape(token[:-1]) + ",?" if token.endswith(",") else re.escape(token)
+
+
+def heading_regex(phrases: list[str]) -> str:
+    """Alternation of headings, anchored at a line start, with an optional trailing colon."""
+    alts = "|".join(phrase_pattern(p.rstrip(":")) for p in sorted(phrases, key=len, reverse=True))
+    return rf"(?im)^[ \t]*(?:{alts})[ \t]*:?"
+
+
+@cache
+def redactors() -> tuple[re.Pattern[str], ...]:
+    """Regexes for personal data; a match's group 'keep' (a field label) survives redaction."""
+    data = load_yaml("personal_data.yaml")
+    labels = "|".join(sorted(data["labels"], key=len, reverse=True))
+    ends = "|".join(data["value_ends_before"])
+    labelled = re.compile(
+        rf"(?im)(?P<keep>(?:^|(?<=[ \t]))(?:{labels})[ \t]*:[ \t]*)(?![ \t]*\[redacted\])[^\n]+?(?=[ \t]+(?:{ends})[ \t]*:|[ \t]*$)"
+    )
+    return (labelled, *(re.compile(f"(?m){p}") for p in data["patterns"]))
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    row: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    entry: Entry
+
+
+class Lexicon:
+    """Names with synonyms (plain phrases, '|'-separated), found by tokens, longest first.
+
+    Matching is on normalised tokens (text.norm_token), so case, plurals, '&' for 'and'
+    and line breaks do not matter.
+    """
+
+    def __init__(self, rows: tuple[dict[str, str], ...], name_field: str = "name") -> None:
+        self.entries = [Entry(row[name_field], row) for row in rows]
+        self.by_name = {e.name: e for e in self.entries}
+        self._index: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
+        for entry in self.entries:
+            for phrase in [entry.name, *entry.row.get("synonyms", "").split("|")]:
+                tokens = tuple(tokenize(phrase))
+                if tokens:
+                    self._index.setdefault(tokens[0], []).append((tokens, entry))
+        for candidates in self._index.values():
+            candidates.sort(key=lambda c: len(c[0]), reverse=True)
+
+    def find(self, doc: Doc, start: int = 0, end: int | None = None) -> list[Match]:
+        """Non-overlapping matches in doc.text[start:end], left to right, longest first."""
+        found: list[Match] = []
+        positions = doc.token_range(start, len(doc.text) if end is None else end)
+        norms, i, stop = doc.norms, positions.start, positions.stop
+        while i < stop:
+            for tokens, entry in self._index.get(norms[i], ()):
+                n = len(tokens)
+                if i + n <= stop and tuple(norms[i:i + n]) == tokens:
+                    found.append(Match(doc.starts[i], doc.ends[i + n - 1], entry))
+                    i += n - 1
+                    break
+            i += 1
+        return found
+
+    def lookup(self, phrase: str) -> Entry | None:
+        """The entry one of whose names is exactly `phrase` (after token normalisation)."""
+        tokens = tuple(tokenize(phrase))
+        for candidate, entry in self._index.get(tokens[0], ()) if tokens else ():
+            if candidate == tokens:
+                return entry
+        return None
+
+
+@cache
+def lexicon(name: str) -> Lexicon:
+    """The lexicon in data/NAME.csv (columns: name, synonyms, and attributes of its own)."""
+    return Lexicon(load_csv(f"{name}.csv"))

@@ -1,0 +1,76 @@
+"""Tokens and sentences of the normalised letter text, computed once per letter."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import cached_property
+
+_TOKEN = re.compile(r"\w+(?:['-]\w+)*|[&/+%#]")
+# a sentence ends at . ! ? before white space and a capital, digit or quote, or at a line end;
+# abbreviations that end in a period do not end one
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]?[A-Z0-9])|\n+")
+_ABBREVIATION = re.compile(r"(?i)(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|etc|jr|sr|inc|p\.o|u\.s|pg|pp|p|fig|ref|dept)|\b[A-Z])\.$")
+
+Span = tuple[int, int]
+
+
+def norm_token(token: str) -> str:
+    """Lower-case, '&' as 'and', and a light singular so 'injections' finds 'injection'."""
+    t = token.lower()
+    if t == "&":
+        return "and"
+    if len(t) > 4 and t.endswith("ies"):
+        return t[:-3] + "y"
+    if len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
+        return t[:-1]
+    return t
+
+
+def tokenize(text: str) -> list[str]:
+    return [norm_token(m.group()) for m in _TOKEN.finditer(text)]
+
+
+@dataclass
+class Doc:
+    """The normalised text of one letter with its tokens (start, end, normalised form)."""
+
+    text: str
+    starts: list[int] = field(init=False)
+    ends: list[int] = field(init=False)
+    norms: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        matches = list(_TOKEN.finditer(self.text))
+        self.starts = [m.start() for m in matches]
+        self.ends = [m.end() for m in matches]
+        self.norms = [norm_token(m.group()) for m in matches]
+
+    def token_range(self, start: int, end: int) -> range:
+        return range(bisect_left(self.starts, start), bisect_left(self.starts, end))
+
+    @cached_property
+    def sentence_spans(self) -> list[Span]:
+        return sentences(self.text, 0, len(self.text))
+
+
+def sentences(text: str, start: int, end: int) -> list[Span]:
+    """Sentence spans within text[start:end], trimmed of white space."""
+    spans: list[Span] = []
+    begin = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if m.group().startswith("\n") or not _ABBREVIATION.search(text, max(begin, m.start() - 8), m.start()):
+            spans.append((begin, m.start()))
+            begin = m.end()
+    spans.append((begin, end))
+    return [trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def trim(text: str, start: int, end: int, chars: str = " \t\n") -> Span:
+    """Shrink a span so it neither starts nor ends with any of `chars`."""
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
