@@ -54,16 +54,25 @@ def heading_regex(phrases: list[str]) -> str:
     return rf"(?im)^[ \t]*(?:{alts})[ \t]*:?"
 
 
+@dataclass(frozen=True)
+class PersonalData:
+    """Regexes for personal data (data/personal_data.yaml)."""
+
+    label_before_colon: re.Pattern[str]  # a personal field label ending where a ':' follows
+    value_end: re.Pattern[str]  # where a labelled value ends: the line's end or a next label
+    patterns: tuple[re.Pattern[str], ...]  # personal data wherever it stands
+
+
 @cache
-def redactors() -> tuple[re.Pattern[str], ...]:
-    """Regexes for personal data; a match's group 'keep' (a field label) survives redaction."""
+def personal_data() -> PersonalData:
     data = load_yaml("personal_data.yaml")
     labels = "|".join(sorted(data["labels"], key=len, reverse=True))
     ends = "|".join(data["value_ends_before"])
-    labelled = re.compile(
-        rf"(?im)(?P<keep>(?:^|(?<=[ \t]))(?:{labels})[ \t]*:[ \t]*)(?![ \t]*\[redacted\])[^\n]+?(?=[ \t]+(?:{ends})[ \t]*:|[ \t]*$)"
+    return PersonalData(
+        re.compile(rf"(?i)(?<![^\s])(?:{labels})[ \t]*\Z"),
+        re.compile(rf"(?i)[ \t]+(?:{ends})[ \t]*:|[ \t]*(?:\n|\Z)"),
+        tuple(re.compile(f"(?m){p}") for p in data["patterns"]),
     )
-    return (labelled, *(re.compile(f"(?m){p}") for p in data["patterns"]))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 _TOKEN = re.compile(r"\w+(?:['-]\w+)*|[&/+%#]")
 # a sentence ends at . ! ? before white space and a capital, digit or quote, or at a line end;
@@ -16,6 +16,7 @@ _ABBREVIATION = re.compile(r"(?i)(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|
 Span = tuple[int, int]
 
 
+@cache
 def norm_token(token: str) -> str:
     """Lower-case, '&' as 'and', and a light singular so 'injections' finds 'injection'."""
     t = token.lower()

@@ -24,6 +24,7 @@ def rationale_phrase(name: str) -> re.Pattern[str]:
     return phrase(name, "rationale.yaml")
 
 
+@cache
 def words(name: str, file: str = "phrases.yaml") -> dict[str, re.Pattern[str]]:
     """A mapping of value -> word list from a phrase file, as whole-word regexes."""
     return {key: re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, ws))})\b") for key, ws in load_yaml(file)[name].items()}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kg_build.lexicon import redactors
+from kg_build.lexicon import personal_data
 
 _FOLD = str.maketrans({
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
@@ -26,6 +26,9 @@ _FOLD = str.maketrans({
 _PAGE_NUMBER = re.compile(r"(?i)^(?:-\s*\d{1,3}\s*-|(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|page\s+\d{1,3}\s+of\s+\d{1,3}.*)$")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r" {2,}")
+_COLON = re.compile(r":")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*])\s+\S")
 _LABEL_START = re.compile(r"^(?:[A-Z][\w()/'&-]*)(?: [\w()/'&-]+){0,4}:(?:\s|$)")
 _HYPHEN_END = re.compile(r"[A-Za-z]-$")
@@ -96,22 +99,22 @@ def _typical_width(lines: list[str]) -> int:
 
 
 def _is_heading(line: str) -> bool:
-    letters = [ch for ch in line if ch.isalpha()]
-    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+    upper, lower = len(_UPPER.findall(line)), len(_LOWER.findall(line))
+    return upper >= 4 and upper >= 4 * lower
 
 
 def _unwrap(par: list[str], width: int) -> list[str]:
     """Join the hard-wrapped lines of one paragraph into logical lines."""
-    out = [par[0]]
-    for line in par[1:]:
-        prev = out[-1]
+    out = [[par[0]]]
+    for prev, line in zip(par, par[1:]):
         if _breaks(prev, line, width):
-            out.append(line)
+            out.append([line])
         elif _HYPHEN_END.search(prev) and line[:1].islower():
-            out[-1] = (prev if _KEEP_HYPHEN.search(prev) else prev[:-1]) + line
+            out[-1][-1] = out[-1][-1] if _KEEP_HYPHEN.search(prev) else out[-1][-1][:-1]
+            out[-1].append("\0" + line)
         else:
-            out[-1] = f"{prev} {line}"
-    return out
+            out[-1].append(line)
+    return [" ".join(parts).replace(" \0", "") for parts in out]
 
 
 def _breaks(prev: str, line: str, width: int) -> bool:
@@ -127,6 +130,17 @@ def _breaks(prev: str, line: str, width: int) -> bool:
 
 
 def _redact(text: str) -> str:
-    for regex in redactors():
-        text = regex.sub(lambda m: (m.groupdict().get("keep") or "") + "[redacted]", text)
+    """Replace the values of personal-data labels, then personal-data patterns, by [redacted]."""
+    personal = personal_data()
+    parts, cursor = [], 0
+    for colon in _COLON.finditer(text):
+        if colon.start() < cursor or not personal.label_before_colon.search(text, max(0, colon.start() - 40), colon.start()):
+            continue
+        end = personal.value_end.search(text, colon.end()).start()
+        if text[colon.end():end].strip() not in ("", "[redacted]"):
+            parts += [text[cursor:colon.end()], " [redacted]"]
+            cursor = end
+    text = "".join(parts) + text[cursor:]
+    for regex in personal.patterns:
+        text = regex.sub("[redacted]", text)
     return text

@@ -1,0 +1,34 @@
+"""Shared fixtures: the letters and answer keys of ../shared and of tests/ (fictional)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+TESTS = Path(__file__).resolve().parent
+
+
+def letter_for(gold: Path) -> Path:
+    """The letter an answer key belongs to (same base name, .txt)."""
+    name = gold.name.removesuffix(".gold.json")
+    for folder in (SHARED / "letters", TESTS / "letters"):
+        found = sorted(folder.rglob(f"{name}.txt"))
+        if found:
+            return found[0]
+    raise FileNotFoundError(f"no letter for {gold}")
+
+
+SHARED_GOLD = sorted((SHARED / "gold").glob("*.gold.json"))
+TEST_GOLD = sorted((TESTS / "gold").glob("*.gold.json"))
+ALL_LETTERS = sorted(
+    [*(SHARED / "letters").rglob("*.txt"), *(TESTS / "letters").glob("*.txt"), *(ROOT / "examples" / "letters").glob("*.txt")]
+)
+
+
+@pytest.fixture(scope="session")
+def schema() -> dict:
+    return json.loads((SHARED / "schemas" / "letter-record.schema.json").read_text())
