@@ -9,7 +9,8 @@ from kg_build.extract.phrases import DATE, parse_date, phrase
 from kg_build.lexicon import lexicon, load_csv, load_yaml
 from kg_build.text import Doc, tokenize
 
-_SPLIT_LIST = re.compile(r"\s*(?:,|;|/|\band\b|&)\s*")
+_SPLIT_LIST = re.compile(r"\s*(?:,|;|/|\band\b|&|\bwith\b)\s*")
+_TITLE_CASE = re.compile(r"[A-Z][\w'-]{2,}(?:\s+(?:of|the|[A-Z][\w'-]*))*")
 
 
 @cache
@@ -69,13 +70,14 @@ def _states(value: str) -> list[str]:
 
 
 def _specialties(doc: Doc, start: int, end: int) -> list[str]:
-    """Known specialties by name (so 'Physical Medicine and Rehabilitation' stays whole), then the rest."""
+    """Specialties as written: known ones whole ('Physical Medicine and Rehabilitation'), then
+    any other Title Case name left between them."""
     found, rest, cursor = [], [], start
     for m in lexicon("specialties").find(doc, start, end):
         rest.append(doc.text[cursor:m.start])
-        found.append(m.entry.name)
+        found.append(doc.text[m.start:m.end])
         cursor = m.end
     rest.append(doc.text[cursor:end])
     for chunk in rest:
-        found += [p.strip(" .") for p in _SPLIT_LIST.split(chunk) if len(p.strip(" .")) > 3]
+        found += [p.strip(" .") for p in _SPLIT_LIST.split(chunk) if _TITLE_CASE.fullmatch(p.strip(" ."))]
     return list(dict.fromkeys(found))

@@ -10,7 +10,7 @@ from kg_build.text import Doc, Span, trim
 
 _LIST_SPLIT = re.compile(r"\s*(?:,|;)\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as|along with|plus)\s+")
 _ARTICLE = re.compile(r"(?i)(?:(?:a|an|the|his|her|their|some|several|multiple|prior|previous|ongoing|conservative|include|including)\s+)+")
-_TRAILING = re.compile(r"[\s.,;:]+$")
+_NOT_AN_ITEM = re.compile(r"(?i)(?:without|with no|but|which|that|until|who|none)\b")
 _NEGATION_BEFORE = re.compile(r"(?i)\b(?:no|not|denies|denied|without|negative for|absence of|free of|resolved)\b[^.;]{0,40}$")
 
 
@@ -39,7 +39,7 @@ def list_items(doc: Doc, region: Span, trigger: re.Pattern[str], protect: Lexico
                 cursor = cut.end()
             items.append(trim(doc.text, cursor, sentence[1], " .,;:"))
             break
-    return [s for s in items if s[1] - s[0] > 1]
+    return [s for s in items if s[1] - s[0] > 1 and not _NOT_AN_ITEM.match(doc.text, *s)]
 
 
 def _strip_lead(doc: Doc, span: Span) -> Span:
@@ -107,5 +107,7 @@ def findings(doc: Doc, regions: list[Span]) -> list[dict]:
             seen.add(m.entry.name)
             line_start = max(doc.text.rfind(".", region[0], m.start), doc.text.rfind("\n", region[0], m.start), region[0])
             negated = _NEGATION_BEFORE.search(doc.text, line_start, m.start) is not None
-            out.append(mention(doc, (m.start, m.end), m.entry.name, laterality_of(doc.text[line_start:m.start][-15:]), negated=negated))
+            written = _without_laterality(doc.text[m.start:m.end]).lower()
+            out.append(mention(doc, (m.start, m.end), written, laterality_of(doc.text[line_start:m.start][-15:]),
+                               concept=m.entry.name, negated=negated))
     return out

@@ -27,10 +27,11 @@ _PAGE_NUMBER = re.compile(r"(?i)^(?:-\s*\d{1,3}\s*-|(?:page\s*)?\d{1,3}(?:\s*(?:
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r" {2,}")
 _COLON = re.compile(r":")
+_PAGES_LABEL_END = re.compile(r"(?i)\bpages?(?:\(s\))?:$")
 _UPPER = re.compile(r"[A-Z]")
 _LOWER = re.compile(r"[a-z]")
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*])\s+\S")
-_LABEL_START = re.compile(r"^(?:[A-Z][\w()/'&-]*)(?: [\w()/'&-]+){0,4}:(?:\s|$)")
+_LABEL_START = re.compile(r"^(?![^:]*\bPages?\b)(?:[A-Z][\w()/'&-]*)(?: [\w()/'&-]+){0,4}:(?:\s|$)")
 _HYPHEN_END = re.compile(r"[A-Za-z]-$")
 # a hyphen at a line break is kept after these prefixes ("non-radicular"), dropped elsewhere
 _KEEP_HYPHEN = re.compile(r"(?i)(?:^|\W)(?:non|self|post|pre|anti|co|semi|sub|multi|well|follow|re|x|bi|tri|intra|extra|ex|mid|long|short|full|part)-$")
@@ -60,9 +61,14 @@ def _drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
             body = [line for line in page if line]
             edge_keys.update({_DIGITS.sub("#", line) for line in body[:2] + body[-2:]})
         repeated = {key for key, n in edge_keys.items() if n >= 2 and n * 2 >= len(pages)}
-    else:
-        keys = Counter(_DIGITS.sub("#", line) for line in pages[0] if line)
-        repeated = {k for k, n in keys.items() if n >= 3 and len(k) < 60 and "#" in k and ":" not in k}
+    else:  # no page breaks: short numbered lines that recur, alone between empty lines
+        lines = pages[0]
+        alone = Counter(
+            _DIGITS.sub("#", line) for i, line in enumerate(lines)
+            if line and (i == 0 or not lines[i - 1]) and (i + 1 == len(lines) or not lines[i + 1])
+        )
+        keys = Counter(_DIGITS.sub("#", line) for line in lines if line)
+        repeated = {k for k, n in keys.items() if (n >= 3 or alone[k] >= 2) and len(k) < 60 and "#" in k and ":" not in k}
     return [
         [line for line in page if not _PAGE_NUMBER.match(line) and _DIGITS.sub("#", line) not in repeated]
         for page in pages
@@ -90,7 +96,18 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
         gap = 0
     if current:
         paragraphs.append(current)
-    return paragraphs
+    return _rejoin_page_breaks(paragraphs)
+
+
+def _rejoin_page_breaks(paragraphs: list[list[str]]) -> list[list[str]]:
+    """A paragraph that stops mid-sentence and one that goes on in lower case are one paragraph."""
+    out: list[list[str]] = []
+    for par in paragraphs:
+        if out and out[-1][-1][-1:].isalnum() and par[0][:1].islower():
+            out[-1] = out[-1] + par
+        else:
+            out.append(par)
+    return out
 
 
 def _typical_width(lines: list[str]) -> int:
@@ -122,7 +139,7 @@ def _breaks(prev: str, line: str, width: int) -> bool:
     if prev_heading or heading:
         return prev_heading != heading or prev.endswith(":")
     return (
-        prev.endswith(":")
+        (prev.endswith(":") and not _PAGES_LABEL_END.search(prev))
         or _LIST_ITEM.match(line) is not None
         or _LABEL_START.match(line) is not None
         or len(prev) < 0.6 * width

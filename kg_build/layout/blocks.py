@@ -16,7 +16,7 @@ from kg_build.layout.sections import LayoutSpec, detect
 from kg_build.text import Span, trim
 
 _F1_ITEM = re.compile(
-    r"(?im)^[ \t]*(?:\d{1,2}[.)][ \t]+)?(?P<request>[^\n]+?)[ \t]*:[ \t]*"
+    r"(?im)^[ \t]*(?:\d{1,2}[.)][ \t]+)?(?P<request>[^\n]+?)[ \t]*:\s*"
     r"(?P<outcome>partially[ \t]+overturned|partially[ \t]+upheld|overturned|upheld)[ \t]*\.?[ \t]*$"
 )
 _F2_ITEM = re.compile(
