@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from kg_build.extract.phrases import parse_date, phrase, words
-from kg_build.lexicon import lexicon
+from kg_build.lexicon import lexicon, load_yaml
 from kg_build.text import Doc, Span
 
 _HE_SHE = re.compile(r"(?i)\b(?:he/she|she/he|his/her|her/his|him/her|he or she|his or her)\b")
@@ -58,8 +59,15 @@ def _injury_window(doc: Doc, summary: Span, anchor: int | None) -> Span | None:
 
 
 def _mechanism(doc: Doc, window: Span | None) -> str | None:
+    """The first mechanism, in the priority order of mechanisms.csv, named in the window."""
     if window is None:
         return None
-    names = [e.name for e in lexicon("mechanisms").entries]
     found = {m.entry.name for m in lexicon("mechanisms").find(doc, *window)}
-    return next((n for n in names if n in found), None)
+    found |= {name for name, regexes in _mechanism_patterns().items() if any(r.search(doc.text, *window) for r in regexes)}
+    return next((e.name for e in lexicon("mechanisms").entries if e.name in found), None)
+
+
+@cache
+def _mechanism_patterns() -> dict[str, list[re.Pattern[str]]]:
+    return {name: [re.compile(p, re.IGNORECASE) for p in patterns]
+            for name, patterns in load_yaml("mechanism_patterns.yaml").items()}
