@@ -48,6 +48,9 @@ def extract(paths: tuple[Path, ...], show_text: bool, pretty: bool) -> None:
     """
     failed = 0
     files = list(_letter_files(paths))
+    if not files:
+        click.echo("no .txt or .pdf letters found in " + ", ".join(map(str, paths)), err=True)
+        sys.exit(1)
     for path in files:
         try:
             record, text = extract_file(path)

@@ -21,7 +21,7 @@ _FOLD = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\t": " ",
     "\u00ad": None, "\u200b": None, "\ufeff": None, "\u2022": "-", "\u25cf": "-", "\u00b7": "-",
-    "\u2026": "...", "\r": None,
+    "\u2026": "...",
 })
 _PAGE_NUMBER = re.compile(r"(?i)^(?:-\s*\d{1,3}\s*-|(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|page\s+\d{1,3}\s+of\s+\d{1,3}.*)$")
 _DIGITS = re.compile(r"\d+")
@@ -39,7 +39,8 @@ _KEEP_HYPHEN = re.compile(r"(?i)(?:^|\W)(?:non|self|post|pre|anti|co|semi|sub|mu
 
 def normalize(raw: str) -> str:
     """Raw extracted text (pages split by form feeds) -> normalised text."""
-    pages = [[_clean_line(line) for line in page.split("\n")] for page in raw.translate(_FOLD).split("\f")]
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_FOLD)
+    pages = [_strip_blank_edges([_clean_line(line) for line in page.split("\n")]) for page in raw.split("\f")]
     pages = _drop_page_furniture(pages)
     lines = [line for page in pages for line in page]
     paragraphs = _paragraphs(lines)
@@ -52,15 +53,26 @@ def _clean_line(line: str) -> str:
     return _SPACES.sub(" ", line.strip())
 
 
+def _strip_blank_edges(lines: list[str]) -> list[str]:
+    """A page's leading and trailing empty lines are layout, not paragraph breaks."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start]:
+        start += 1
+    while end > start and not lines[end - 1]:
+        end -= 1
+    return lines[start:end]
+
+
 def _drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     """Remove page numbers, and header/footer lines that repeat at the top or bottom of pages."""
     repeated: set[str] = set()
     if len(pages) > 1:
-        edge_keys = Counter()
+        tops, bottoms = Counter(), Counter()  # counted apart: a sentence may end one page and open the next
         for page in pages:
             body = [line for line in page if line]
-            edge_keys.update({_DIGITS.sub("#", line) for line in body[:2] + body[-2:]})
-        repeated = {key for key, n in edge_keys.items() if n >= 2 and n * 2 >= len(pages)}
+            tops.update({_DIGITS.sub("#", line) for line in body[:2]})
+            bottoms.update({_DIGITS.sub("#", line) for line in body[-2:]})
+        repeated = {key for counts in (tops, bottoms) for key, n in counts.items() if n >= 2 and n * 2 >= len(pages)}
     else:  # no page breaks: short numbered lines that recur, alone between empty lines
         lines = pages[0]
         alone = Counter(
