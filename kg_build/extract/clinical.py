@@ -86,13 +86,13 @@ def prior_treatments(doc: Doc, summary: Span) -> list[dict]:
     out, seen = [], set()
     for span in list_items(doc, summary, phrase("treatment_lists"), lexicon("services")):
         span = _strip_lead(doc, span)
-        text = doc.text[span[0]:span[1]]
-        drug = lexicon("drugs").find(doc, *span)
-        entry = lexicon("services").lookup(text)
-        normalized = drug[0].entry.name if drug else entry.name if entry else text.lower()
-        if normalized not in seen:
-            seen.add(normalized)
-            out.append(mention(doc, span, normalized))
+        known = lexicon("drugs").find(doc, *span) or lexicon("services").find(doc, *span)
+        # the name as written (a brand, 'chiropractic care'); the concept is the lexicon's
+        written = doc.text[known[0].start:known[0].end] if known else doc.text[span[0]:span[1]]
+        normalized, concept = written.lower(), known[0].entry.name if known else None
+        if (concept or normalized) not in seen:
+            seen.add(concept or normalized)
+            out.append(mention(doc, span, normalized, concept=concept))
     return out
 
 
