@@ -60,7 +60,7 @@ class PersonalData:
 
     label_before_colon: re.Pattern[str]  # a personal field label ending where a ':' follows
     value_end: re.Pattern[str]  # where a labelled value ends: the line's end or a next label
-    patterns: tuple[re.Pattern[str], ...]  # personal data wherever it stands
+    patterns: re.Pattern[str]  # personal data wherever it stands
 
 
 @cache
@@ -71,7 +71,7 @@ def personal_data() -> PersonalData:
     return PersonalData(
         re.compile(rf"(?i)(?<![^\s])(?:{labels})[ \t]*\Z"),
         re.compile(rf"(?i)[ \t]+(?:{ends})[ \t]*:|[ \t]*(?:\n|\Z)"),
-        tuple(re.compile(f"(?m){p}") for p in data["patterns"]),
+        re.compile("(?m)" + "|".join(f"(?:{p})" for p in data["patterns"])),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
@@ -54,6 +54,21 @@ class Doc:
     @cached_property
     def sentence_spans(self) -> list[Span]:
         return sentences(self.text, 0, len(self.text))
+
+    @cached_property
+    def _sentence_ends(self) -> list[int]:
+        return [end for _, end in self.sentence_spans]
+
+    def sentences(self, start: int, end: int) -> list[Span]:
+        """The letter's sentences that overlap [start, end), clipped to it."""
+        out = []
+        for s, e in self.sentence_spans[bisect_right(self._sentence_ends, start):]:
+            if s >= end:
+                break
+            clipped = trim(self.text, max(s, start), min(e, end))
+            if clipped[1] > clipped[0]:
+                out.append(clipped)
+        return out
 
 
 def sentences(text: str, start: int, end: int) -> list[Span]:

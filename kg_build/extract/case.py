@@ -7,7 +7,7 @@ from functools import cache
 
 from kg_build.extract.phrases import DATE, parse_date, phrase
 from kg_build.lexicon import lexicon, load_csv, load_yaml
-from kg_build.text import Doc, tokenize
+from kg_build.text import Doc, Span, tokenize
 
 _SPLIT_LIST = re.compile(r"\s*(?:,|;|/|\band\b|&|\bwith\b)\s*")
 _TITLE_CASE = re.compile(r"[A-Z][\w'-]{2,}(?:\s+(?:of|the|[A-Z][\w'-]*))*")
@@ -36,14 +36,15 @@ def case_header(text: str) -> dict:
     return case
 
 
-def reviewer(doc: Doc) -> dict:
-    """Licensure states and specialties, from labelled lines or prose credentials."""
+def reviewer(doc: Doc, regions: list[Span]) -> dict:
+    """Licensure states and specialties, from labelled lines or prose credentials in regions."""
     states: list[str] = []
-    for m in phrase("licensure").finditer(doc.text):
-        states += [s for s in _states(m.group("value")) if s not in states]
     specialties: list[str] = []
-    for m in phrase("specialties").finditer(doc.text):
-        specialties += [s for s in _specialties(doc, m.start("value"), m.end("value")) if s not in specialties]
+    for region in regions:
+        for m in phrase("licensure").finditer(doc.text, *region):
+            states += [s for s in _states(m.group("value")) if s not in states]
+        for m in phrase("specialties").finditer(doc.text, *region):
+            specialties += [s for s in _specialties(doc, m.start("value"), m.end("value")) if s not in specialties]
     return {"licensure": states, "specialties": specialties}
 
 

@@ -10,7 +10,7 @@ import re
 
 from kg_build.extract.phrases import rationale_phrase as rp
 from kg_build.lexicon import lexicon
-from kg_build.text import Doc, Span, sentences, trim
+from kg_build.text import Doc, Span, trim
 
 _TIDY = re.compile(r"^[\s,.;:()-]+|[\s,.;:(-]+$")
 _SPACES = re.compile(r"\s{2,}")
@@ -37,7 +37,7 @@ def citations(doc: Doc, field: Span | None, cited_by: str) -> list[dict]:
 def _pieces(doc: Doc, field: Span) -> list[Span]:
     """Split a field into candidate citations: by sentence, ';', 'Decision based on', line."""
     out = []
-    for start, end in sentences(doc.text, *field):
+    for start, end in doc.sentences(*field):
         cursor = start
         for m in rp("citation_split").finditer(doc.text, start, end):
             out.append(trim(doc.text, cursor, m.start(), " .;\n"))

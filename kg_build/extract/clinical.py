@@ -26,9 +26,7 @@ def list_items(doc: Doc, region: Span, trigger: re.Pattern[str], protect: Lexico
     ('sprain and strain', 'Physical Medicine and Rehabilitation').
     """
     items: list[Span] = []
-    for sentence in doc.sentence_spans:
-        if not (region[0] <= sentence[0] < region[1]):
-            continue
+    for sentence in doc.sentences(*region):
         for m in trigger.finditer(doc.text, *sentence):
             protected = [(x.start, x.end) for x in protect.find(doc, m.end(), sentence[1])]
             cursor = m.end()

@@ -14,7 +14,7 @@ from functools import cache
 
 from kg_build.extract.phrases import rationale_phrase as rp
 from kg_build.lexicon import load_yaml
-from kg_build.text import Doc, Span, sentences, trim
+from kg_build.text import Doc, Span, trim
 
 _WORD = re.compile(r"[a-z][a-z-]{3,}")
 
@@ -29,7 +29,7 @@ def outcome_from_words(text: str) -> str | None:
 
 def conclusion(doc: Doc, span: Span) -> tuple[str | None, Span | None]:
     """The outcome a text concludes ('is not medically necessary' -> upheld) and its sentence."""
-    for start, end in reversed(sentences(doc.text, *span)):
+    for start, end in reversed(doc.sentences(*span)):
         m = rp("conclusion").search(doc.text, start, end)
         if m is None:
             continue
@@ -43,7 +43,7 @@ def conclusion(doc: Doc, span: Span) -> tuple[str | None, Span | None]:
 
 def criteria(doc: Doc, span: Span) -> list[dict]:
     """The criteria a rationale states, each with its status and evidence."""
-    spans = sentences(doc.text, *span)
+    spans = doc.sentences(*span)
     _, concluding = conclusion(doc, span)
     stated = [i for i, s in enumerate(spans) if rp("criterion_sentence").search(doc.text, *s) and s != concluding]
     if not stated:

@@ -26,7 +26,7 @@ def build_record(text: str, layout: Layout, source: dict) -> dict:
         "schema_version": SCHEMA_VERSION,
         "source": {**source, "format": layout.format},
         "case": case,
-        "reviewer": reviewer(doc),
+        "reviewer": reviewer(doc, _credential_regions(layout, len(text))),
         "worker": age_and_sex(doc, summary),
         "injury": injury(doc, summary, case["date_of_injury"]),
         "diagnoses": diagnoses(doc, summary),
@@ -40,6 +40,12 @@ def build_record(text: str, layout: Layout, source: dict) -> dict:
     for item in items:
         item.pop("concluded_outcome")
     return record
+
+
+def _credential_regions(layout: Layout, length: int) -> list[Span]:
+    """Where a layout states the reviewer's credentials; the whole letter if it has no such section."""
+    found = [layout.sections[name] for name in ("how_made", "qualifications") if name in layout.sections]
+    return found or [(0, length)]
 
 
 def _first_item_start(layout: Layout) -> int:

@@ -51,7 +51,7 @@ def injury(doc: Doc, summary: Span, header_date: str | None) -> dict:
 
 def _injury_window(doc: Doc, summary: Span, anchor: int | None) -> Span | None:
     """The sentence that tells of the injury and the one after it."""
-    sentences = [s for s in doc.sentence_spans if summary[0] <= s[0] < summary[1]]
+    sentences = doc.sentences(*summary)
     for i, (start, end) in enumerate(sentences):
         if (anchor is not None and start <= anchor < end) or (anchor is None and phrase("injury_sentence").search(doc.text, start, end)):
             return start, sentences[min(i + 1, len(sentences) - 1)][1]

@@ -28,8 +28,8 @@ _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r" {2,}")
 _COLON = re.compile(r":")
 _PAGES_LABEL_END = re.compile(r"(?i)\bpages?(?:\(s\))?:$")
-_UPPER = re.compile(r"[A-Z]")
-_LOWER = re.compile(r"[a-z]")
+_NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*])\s+\S")
 _LABEL_START = re.compile(r"^(?![^:]*\bPages?\b)(?:[A-Z][\w()/'&-]*)(?: [\w()/'&-]+){0,4}:(?:\s|$)")
 _HYPHEN_END = re.compile(r"[A-Za-z]-$")
@@ -128,8 +128,9 @@ def _typical_width(lines: list[str]) -> int:
 
 
 def _is_heading(line: str) -> bool:
-    upper, lower = len(_UPPER.findall(line)), len(_LOWER.findall(line))
-    return upper >= 4 and upper >= 4 * lower
+    """Mostly capitals: 'IMR DECISION(S) AND RATIONALE(S)'."""
+    upper = len(line) - len(line.translate(_NO_UPPER))
+    return upper >= 4 and upper >= 4 * (len(line) - len(line.translate(_NO_LOWER)))
 
 
 def _unwrap(par: list[str], width: int) -> list[str]:
@@ -170,6 +171,4 @@ def _redact(text: str) -> str:
             parts += [text[cursor:colon.end()], " [redacted]"]
             cursor = end
     text = "".join(parts) + text[cursor:]
-    for regex in personal.patterns:
-        text = regex.sub("[redacted]", text)
-    return text
+    return personal.patterns.sub("[redacted]", text)

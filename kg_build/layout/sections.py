@@ -52,10 +52,11 @@ def find_sections(text: str, spec: LayoutSpec) -> dict[str, Span]:
 def detect(text: str) -> tuple[LayoutSpec, dict[str, Span]]:
     """The layout whose required section is present and whose headings and markers fit best."""
     best: tuple[int, LayoutSpec, dict[str, Span]] | None = None
-    for spec in layout_specs():
+    candidates = [spec for spec in layout_specs() if spec.sections[spec.required].search(text)]
+    for spec in candidates:
         sections = find_sections(text, spec)
-        if spec.required not in sections:
-            continue
+        if len(candidates) == 1:
+            return spec, sections
         score = 2 * len(sections) + sum(1 for m in spec.markers if m.search(text))
         if best is None or score > best[0]:
             best = (score, spec, sections)
