@@ -48,10 +48,12 @@ def _optional_comma(token: str) -> str:
     return re.escape(token[:-1]) + ",?" if token.endswith(",") else re.escape(token)
 
 
-def heading_regex(phrases: list[str]) -> str:
-    """Alternation of headings, anchored at a line start, with an optional trailing colon."""
+def heading_regex(phrases: list[str], line_start: bool = True) -> str:
+    """Alternation of headings with an optional trailing colon, at a line start or, for
+    labels that may run on inside a paragraph, after white space."""
     alts = "|".join(phrase_pattern(p.rstrip(":")) for p in sorted(phrases, key=len, reverse=True))
-    return rf"(?im)^[ \t]*(?:{alts})[ \t]*:?"
+    anchor = r"^[ \t]*" if line_start else r"(?<!\S)"
+    return rf"(?im){anchor}(?:{alts})[ \t]*:?"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ _TOKEN = re.compile(r"\w+(?:['-]\w+)*|[&/+%#]")
 # a sentence ends at . ! ? before white space and a capital, digit or quote, or at a line end;
 # abbreviations that end in a period do not end one
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]?[A-Z0-9])|\n+")
-_ABBREVIATION = re.compile(r"(?i)(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|etc|jr|sr|inc|p\.o|u\.s|pg|pp|p|fig|ref|dept)|\b[A-Z])\.$")
+_ABBREVIATION = re.compile(r"(?i)(?:[:;]\s+\(?\d{1,2}|\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|etc|jr|sr|inc|p\.o|u\.s|pg|pp|p|fig|ref|dept)|\b[A-Z])\.$")
+
+_LIST_NUMBER = re.compile(r"\s*\(?\d{1,2}\.")
 
 Span = tuple[int, int]
 
@@ -76,7 +78,9 @@ def sentences(text: str, start: int, end: int) -> list[Span]:
     spans: list[Span] = []
     begin = start
     for m in _SENTENCE_END.finditer(text, start, end):
-        if m.group().startswith("\n") or not _ABBREVIATION.search(text, max(begin, m.start() - 8), m.start()):
+        if m.group().startswith("\n") or not (
+            _ABBREVIATION.search(text, max(begin, m.start() - 8), m.start()) or _LIST_NUMBER.fullmatch(text, begin, m.start())
+        ):
             spans.append((begin, m.start()))
             begin = m.end()
     spans.append((begin, end))

@@ -10,6 +10,7 @@ from kg_build.text import Doc, Span, trim
 
 _LIST_SPLIT = re.compile(r"\s*(?:,|;)\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as|along with|plus)\s+")
 _ARTICLE = re.compile(r"(?i)(?:(?:a|an|the|his|her|their|some|several|multiple|prior|previous|ongoing|conservative|include|including)\s+)+")
+_NUMBERED = re.compile(r"(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*])\s+")
 _NOT_AN_ITEM = re.compile(r"(?i)(?:without|with no|but|which|that|until|who|none)\b")
 _NEGATION_BEFORE = re.compile(r"(?i)\b(?:no|not|denies|denied|without|negative for|absence of|free of|resolved)\b[^.;]{0,40}$")
 
@@ -20,24 +21,37 @@ def mention(doc: Doc, span: Span, normalized: str | None, laterality: str | None
 
 
 def list_items(doc: Doc, region: Span, trigger: re.Pattern[str], protect: Lexicon) -> list[Span]:
-    """Items of every list a trigger phrase opens in region (up to the sentence end).
-
-    A list splits at commas, semicolons and 'and'/'or', except inside a known name
-    ('sprain and strain', 'Physical Medicine and Rehabilitation').
-    """
+    """Items of every list a trigger phrase opens in region: the rest of its sentence, or
+    the numbered entries that follow it."""
     items: list[Span] = []
-    for sentence in doc.sentences(*region):
-        for m in trigger.finditer(doc.text, *sentence):
-            protected = [(x.start, x.end) for x in protect.find(doc, m.end(), sentence[1])]
-            cursor = m.end()
-            for cut in _LIST_SPLIT.finditer(doc.text, m.end(), sentence[1]):
-                if any(s < cut.start() < e for s, e in protected):
-                    continue
-                items.append(trim(doc.text, cursor, cut.start(), " .,;:"))
-                cursor = cut.end()
-            items.append(trim(doc.text, cursor, sentence[1], " .,;:"))
-            break
+    sentences = doc.sentences(*region)
+    for i, sentence in enumerate(sentences):
+        m = trigger.search(doc.text, *sentence)
+        if m is None:
+            continue
+        rest = trim(doc.text, m.end(), sentence[1], " .,;:")
+        if rest[1] > rest[0] and not _NUMBERED.match(doc.text, *rest):
+            items += _split_list(doc, rest, protect)
+            continue
+        # a numbered list: "Diagnoses: 1. ... 2. ..." or one entry a line
+        for entry in [rest, *sentences[i + 1:]]:
+            number = _NUMBERED.match(doc.text, *entry)
+            if number is None and entry is not rest:
+                break
+            items += _split_list(doc, trim(doc.text, number.end() if number else entry[0], entry[1], " .,;:"), protect)
     return [s for s in items if s[1] - s[0] > 1 and not _NOT_AN_ITEM.match(doc.text, *s)]
+
+
+def _split_list(doc: Doc, span: Span, protect: Lexicon) -> list[Span]:
+    """A list's items: split at commas, semicolons and 'and'/'or', except inside a known name."""
+    protected = [(x.start, x.end) for x in protect.find(doc, *span)]
+    items, cursor = [], span[0]
+    for cut in _LIST_SPLIT.finditer(doc.text, *span):
+        if not any(s < cut.start() < e for s, e in protected):
+            items.append(trim(doc.text, cursor, cut.start(), " .,;:"))
+            cursor = cut.end()
+    items.append(trim(doc.text, cursor, span[1], " .,;:"))
+    return items
 
 
 def _strip_lead(doc: Doc, span: Span) -> Span:
@@ -59,16 +73,14 @@ def _without_laterality(text: str) -> str:
 
 
 def diagnoses(doc: Doc, summary: Span) -> list[dict]:
-    known = lexicon("diagnoses")
+    """Diagnoses as written, less laterality words; the link stage names their concept and code."""
     out, seen = [], set()
-    spans = list_items(doc, summary, phrase("diagnosis_lists"), known)
+    spans = list_items(doc, summary, phrase("diagnosis_lists"), lexicon("diagnoses"))
     spans += [_status_post(doc, m.end(), summary[1]) for m in phrase("status_post").finditer(doc.text, *summary)]
     for span in spans:
         span = _strip_lead(doc, span)
         written = doc.text[span[0]:span[1]]
-        bare = _without_laterality(written).lower()
-        entry = known.lookup(bare)
-        normalized = entry.name if entry else bare
+        normalized = _without_laterality(written).lower()
         if normalized and normalized not in seen:
             seen.add(normalized)
             out.append(mention(doc, span, normalized, laterality_of(written)))

@@ -14,10 +14,28 @@ _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct n
 
 @cache
 def phrase(name: str, file: str = "phrases.yaml") -> re.Pattern[str]:
-    """One regex (or a list joined as alternatives) from a phrase file; {date} is a date."""
+    """One regex (or a list joined as alternatives) from a phrase file; {date} is a date, and
+    a space outside a character class matches any run of white space, line breaks included."""
     value = load_yaml(file)[name]
     pattern = "|".join(f"(?:{v})" for v in value) if isinstance(value, list) else value
-    return re.compile(pattern.replace("{date}", DATE), re.IGNORECASE)
+    return re.compile(_flexible_spaces(pattern.replace("{date}", DATE)), re.IGNORECASE)
+
+
+def _flexible_spaces(pattern: str) -> str:
+    out, in_class, escaped = [], False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == " " and not in_class:
+            ch = r"\s+"
+        out.append(ch)
+    return "".join(out)
 
 
 def rationale_phrase(name: str) -> re.Pattern[str]:

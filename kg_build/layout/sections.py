@@ -30,7 +30,7 @@ def layout_specs() -> tuple[LayoutSpec, ...]:
             required=spec["required"],
             markers=tuple(re.compile(f"(?i){phrase_pattern(m)}") for m in spec["markers"]),
             sections={k: re.compile(heading_regex(v)) for k, v in spec["sections"].items()},
-            item_fields={k: re.compile(heading_regex(v)) for k, v in spec.get("item_fields", {}).items()},
+            item_fields={k: re.compile(heading_regex(v, line_start=False)) for k, v in spec.get("item_fields", {}).items()},
             first_heading=spec["sections"][spec["required"]][0],
         ))
     return tuple(specs)

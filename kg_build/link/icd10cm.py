@@ -17,6 +17,8 @@ from kg_build.text import Doc
 
 def link_record(record: dict) -> dict:
     for mention in record["diagnoses"]:
+        entry, _ = _entry(mention["normalized"] or "")
+        mention["concept"] = entry.name if entry else None
         mention["codes"] = diagnosis_codes(mention["normalized"] or "", mention.get("laterality"))
     return record
 

@@ -1,0 +1,94 @@
+"""Phrasings real letters use that the bundled letters do not show.
+
+Every letter text here is a fictional fragment written for these tests.
+"""
+
+from __future__ import annotations
+
+from kg_build.extract import build_record
+from kg_build.ingest import normalize
+from kg_build.layout import split_letter
+from kg_build.link import link_record
+
+HEADER = """Case Number: CM14-0912345 Date Assigned: 02/03/2014
+Date of Injury: 03/04/2010 Decision Date: 03/20/2014
+UR Denial Date: 01/10/2014 Priority: Expedited
+Application Received: 01/20/2014
+
+HOW THE IMR FINAL DETERMINATION WAS MADE
+MAXIMUS Federal Services sent the complete case file to an expert reviewer. The expert reviewer
+is Board Certified in Anesthesiology, has a subspecialty in Pain Medicine and is licensed to
+practice in California and Texas.
+
+CLINICAL CASE SUMMARY
+{summary}
+
+IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+
+{items}
+"""
+SUMMARY = ("The applicant is a represented 51-year-old man who has filed a claim for chronic low back pain. "
+           "The date of injury is 03/04/2010. The current diagnoses are: 1. Lumbar radiculopathy. "
+           "2. Left knee medial meniscus tear. 3. Depression. Treatment to date has included acupuncture, "
+           "Norco and a TENS unit.")
+ITEM = ("Retrospective request for Norco 10/325mg #120 (DOS: 12/1/13): Upheld\n\n"
+        "Claims Administrator guideline: Decision based on Non-MTUS Citation Official Disability Guidelines (ODG), "
+        "Treatment Index, 11th Edition (web), 2013, Pain Chapter, Opioids. MAXIMUS guideline: Decision based on MTUS "
+        "Chronic Pain Medical Treatment Guidelines Page(s): 78-80, 91.\n\n"
+        "Decision rationale: The claimant has chronic pain. Ongoing opioid use requires documentation of pain relief "
+        "and functional improvement. In this case, there is no documentation of functional improvement. Therefore, "
+        "the request is not medically necessary.\n")
+
+
+def _record(summary: str = SUMMARY, items: str = ITEM) -> dict:
+    text = normalize(HEADER.format(summary=summary, items=items))
+    return link_record(build_record(text, split_letter(text), {"path": "x", "sha256": "0" * 64}))
+
+
+def test_prose_credentials_with_a_subspecialty():
+    record = _record()
+    assert record["reviewer"] == {"licensure": ["California", "Texas"], "specialties": ["Anesthesiology", "Pain Medicine"]}
+
+
+def test_case_header_priority_and_dates():
+    case = _record()["case"]
+    assert case["case_number"] == "CM14-0912345" and case["priority"] == "expedited"
+    assert case["ur_denial_date"] == "2014-01-10" and case["decision_date"] == "2014-03-20"
+
+
+def test_numbered_diagnosis_list_with_laterality_and_codes():
+    dx = _record()["diagnoses"]
+    assert [(d["normalized"], d["laterality"]) for d in dx] == [
+        ("lumbar radiculopathy", None), ("knee medial meniscus tear", "left"), ("depression", None)]
+    assert dx[1]["codes"][0]["code"].startswith("S83.24")
+
+
+def test_worker_and_injury_phrasing():
+    record = _record()
+    assert record["worker"] == {"age": 51, "sex": "male"}
+    assert record["injury"]["date"] == "2010-03-04"
+
+
+def test_prior_treatments_keep_brand_names_with_their_concept():
+    treatments = _record()["prior_treatments"]
+    assert [(t["normalized"], t["concept"]) for t in treatments] == [
+        ("acupuncture", "acupuncture"), ("norco", "hydrocodone/acetaminophen"),
+        ("tens unit", "transcutaneous electrical nerve stimulation")]
+
+
+def test_run_on_guideline_labels_and_citation_clutter():
+    [item] = _record()["items"]
+    assert item["request"].startswith("Retrospective request for Norco")
+    assert (item["drug"]["name"], item["drug"]["strength"], item["quantity"]) == ("hydrocodone/acetaminophen", "10/325mg", 120)
+    ca, imro = item["guidelines"]
+    assert (ca["cited_by"], ca["source"], ca["mtus"], ca["topic"]) == ("claims_administrator", "ODG", False, "Opioids")
+    assert ca["chapter"].startswith("Pain")
+    assert (imro["cited_by"], imro["source"], imro["pages"]) == ("imro", "MTUS", "78-80, 91")
+
+
+def test_criterion_not_documented():
+    [item] = _record()["items"]
+    [criterion] = item["criteria"]
+    assert "functional improvement" in criterion["text"]
+    assert criterion["status"] == "not_documented"
