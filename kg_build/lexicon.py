@@ -77,6 +77,9 @@ def personal_data() -> PersonalData:
     )
 
 
+_END = ""  # never a token
+
+
 @dataclass(frozen=True)
 class Entry:
     name: str
@@ -100,37 +103,46 @@ class Lexicon:
     def __init__(self, rows: tuple[dict[str, str], ...], name_field: str = "name") -> None:
         self.entries = [Entry(row[name_field], row) for row in rows]
         self.by_name = {e.name: e for e in self.entries}
-        self._index: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
+        # a trie of token sequences; the key _END holds the entry a phrase ends in (first row wins)
+        self._trie: dict = {}
         for entry in self.entries:
             for phrase in [entry.name, *entry.row.get("synonyms", "").split("|")]:
-                tokens = tuple(tokenize(phrase))
+                tokens = tokenize(phrase)
                 if tokens:
-                    self._index.setdefault(tokens[0], []).append((tokens, entry))
-        for candidates in self._index.values():
-            candidates.sort(key=lambda c: len(c[0]), reverse=True)
+                    node = self._trie
+                    for token in tokens:
+                        node = node.setdefault(token, {})
+                    node.setdefault(_END, entry)
 
     def find(self, doc: Doc, start: int = 0, end: int | None = None) -> list[Match]:
         """Non-overlapping matches in doc.text[start:end], left to right, longest first."""
         found: list[Match] = []
         positions = doc.token_range(start, len(doc.text) if end is None else end)
-        norms, i, stop = doc.norms, positions.start, positions.stop
+        norms, trie, i, stop = doc.norms, self._trie, positions.start, positions.stop
         while i < stop:
-            for tokens, entry in self._index.get(norms[i], ()):
-                n = len(tokens)
-                if i + n <= stop and tuple(norms[i:i + n]) == tokens:
-                    found.append(Match(doc.starts[i], doc.ends[i + n - 1], entry))
-                    i += n - 1
-                    break
-            i += 1
+            node = trie.get(norms[i])
+            if node is None:
+                i += 1
+                continue
+            longest, j = (node.get(_END), i) if _END in node else (None, i)
+            k = i + 1
+            while k < stop and (node := node.get(norms[k])) is not None:
+                if _END in node:
+                    longest, j = node[_END], k
+                k += 1
+            if longest is None:
+                i += 1
+                continue
+            found.append(Match(doc.starts[i], doc.ends[j], longest))
+            i = j + 1
         return found
 
     def lookup(self, phrase: str) -> Entry | None:
         """The entry one of whose names is exactly `phrase` (after token normalisation)."""
-        tokens = tuple(tokenize(phrase))
-        for candidate, entry in self._index.get(tokens[0], ()) if tokens else ():
-            if candidate == tokens:
-                return entry
-        return None
+        node: dict | None = self._trie
+        for token in tokenize(phrase):
+            node = node.get(token) if node is not None else None
+        return node.get(_END) if node is not None and node is not self._trie else None
 
 
 @cache
