@@ -1,0 +1,302 @@
+"""An extraction record -> RDF quads.
+
+Everything said about a letter goes into its own named graph; shared concepts (services,
+categories, guideline topics, criteria, states, specialties, codes) go into the vocabulary
+graph, where every letter that uses them points, so cross-case queries join on one IRI.
+Every extracted entity is derived from the letter (prov:wasDerivedFrom) and points to the
+text span it came from (imr:evidence -> oa:SpecificResource with position and quote
+selectors on the letter's normalised text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg_build import __version__
+from kg_build.map.iris import DCTERMS, GRAPH, ICD10CM, ID, OA, PROV, RDF, RDFS, SKOS, VOCABULARY_GRAPH, XSD, imr, slug, vocab
+
+_A = NamedNode(RDF + "type")
+_LABEL = NamedNode(RDFS + "label")
+_PREF = NamedNode(SKOS + "prefLabel")
+_IN_SCHEME = NamedNode(SKOS + "inScheme")
+_BROADER = NamedNode(SKOS + "broader")
+_DERIVED = NamedNode(PROV + "wasDerivedFrom")
+_EVIDENCE = imr("evidence")
+_CONCEPT = NamedNode(SKOS + "Concept")
+OUTCOMES = {"upheld": imr("Upheld"), "overturned": imr("Overturned"), "partially_overturned": imr("PartiallyOverturned")}
+STATUSES = {"met": imr("Met"), "not_met": imr("NotMet"), "not_documented": imr("NotDocumented"), "not_assessed": imr("NotAssessed")}
+PARTIES = {"claims_administrator": imr("ClaimsAdministrator"), "imro": imr("IMRO")}
+SIDES = {"left": imr("Left"), "right": imr("Right"), "bilateral": imr("Bilateral")}
+SEXES = {"female": imr("Female"), "male": imr("Male")}
+
+
+def letter_id(record: dict) -> str:
+    """The letter's identifier: its case number, else 'sha256-' and its file hash's first 16 digits."""
+    return record["case"]["case_number"] or "sha256-" + record["source"]["sha256"][:16]
+
+
+def letter_graph(record: dict) -> NamedNode:
+    return NamedNode(GRAPH + "letter/" + letter_id(record))
+
+
+class _Builder:
+    """Collects the quads of one letter: its own graph and its share of the vocabulary graph."""
+
+    def __init__(self, record: dict) -> None:
+        self.record = record
+        self.graph = letter_graph(record)
+        self.base = ID + "letter/" + letter_id(record)
+        self.letter = NamedNode(self.base)
+        self.quads: list[Quad] = []
+
+    def node(self, *path: str | int) -> NamedNode:
+        return NamedNode("/".join([self.base, *map(str, path)]))
+
+    def add(self, s: NamedNode, p: NamedNode, o, graph: NamedNode | None = None) -> None:
+        if o is not None:
+            self.quads.append(Quad(s, p, o if isinstance(o, (NamedNode, Literal)) else _literal(o), graph or self.graph))
+
+    def entity(self, node: NamedNode, cls: str, span: list[int] | None = None, text: str | None = None) -> NamedNode:
+        """A typed entity of this letter, derived from it and, where known, from a text span."""
+        self.add(node, _A, imr(cls))
+        self.add(node, _DERIVED, self.letter)
+        if span is not None:
+            self.add(node, _EVIDENCE, self.span(span, text))
+        return node
+
+    def span(self, span: list[int], text: str | None) -> NamedNode:
+        start, end = span
+        node = self.node("span", f"{start}-{end}")
+        position, quote = self.node("span", f"{start}-{end}", "position"), self.node("span", f"{start}-{end}", "quote")
+        self.add(node, _A, NamedNode(OA + "SpecificResource"))
+        self.add(node, NamedNode(OA + "hasSource"), self.letter)
+        self.add(node, NamedNode(OA + "hasSelector"), position)
+        self.add(position, _A, NamedNode(OA + "TextPositionSelector"))
+        self.add(position, NamedNode(OA + "start"), _literal(start, "nonNegativeInteger"))
+        self.add(position, NamedNode(OA + "end"), _literal(end, "nonNegativeInteger"))
+        if text is not None:
+            self.add(node, NamedNode(OA + "hasSelector"), quote)
+            self.add(quote, _A, NamedNode(OA + "TextQuoteSelector"))
+            self.add(quote, NamedNode(OA + "exact"), text)
+        return node
+
+    def concept(self, scheme: str, node: NamedNode, label: str, broader: NamedNode | None = None) -> NamedNode:
+        """A shared SKOS concept in the vocabulary graph."""
+        self.add(node, _A, _CONCEPT, VOCABULARY_GRAPH)
+        self.add(node, _PREF, label, VOCABULARY_GRAPH)
+        self.add(node, _IN_SCHEME, vocab("scheme", scheme), VOCABULARY_GRAPH)
+        self.add(node, _BROADER, broader, VOCABULARY_GRAPH)
+        return node
+
+
+def _literal(value, datatype: str | None = None) -> Literal:
+    if isinstance(value, bool):
+        return Literal("true" if value else "false", datatype=NamedNode(XSD + "boolean"))
+    if isinstance(value, int):
+        return Literal(str(value), datatype=NamedNode(XSD + (datatype or "integer")))
+    if isinstance(value, float):
+        return Literal(repr(value), datatype=NamedNode(XSD + "decimal"))
+    return Literal(value, datatype=NamedNode(XSD + datatype)) if datatype else Literal(value)
+
+
+def _date(value: str | None) -> Literal | None:
+    return Literal(value, datatype=NamedNode(XSD + "date")) if value else None
+
+
+def record_quads(record: dict) -> list[Quad]:
+    """All quads of one letter's record, in a deterministic order."""
+    b = _Builder(record)
+    _letter(b)
+    case = _case(b)
+    worker = _worker(b)
+    _injury(b, worker)
+    _reviewer(b)
+    _mentions(b, worker)
+    for item in record["items"]:
+        _item(b, item, case)
+    for k, flag in enumerate(record.get("quality_flags", []), start=1):
+        node = b.entity(b.node("flag", k), "QualityFlag", flag.get("span"))
+        b.add(b.letter, imr("hasQualityFlag"), node)
+        b.add(node, imr("flagKind"), flag["kind"])
+        b.add(node, NamedNode(RDFS + "comment"), flag["detail"])
+    return list(dict.fromkeys(b.quads))
+
+
+def _letter(b: _Builder) -> None:
+    source = b.record["source"]
+    activity = b.node("extraction")
+    b.add(b.letter, _A, imr("DeterminationLetter"))
+    b.add(b.letter, _A, NamedNode(PROV + "Entity"))
+    b.add(b.letter, NamedNode(DCTERMS + "identifier"), letter_id(b.record))
+    b.add(b.letter, imr("layout"), source["format"])
+    b.add(b.letter, imr("sha256"), source["sha256"])
+    b.add(b.letter, NamedNode(DCTERMS + "format"), source.get("media_type"))
+    b.add(b.graph, NamedNode(PROV + "wasGeneratedBy"), activity)
+    b.add(activity, _A, NamedNode(PROV + "Activity"))
+    b.add(activity, _A, imr("ExtractionActivity"))
+    b.add(activity, NamedNode(PROV + "used"), b.letter)
+    b.add(activity, imr("softwareVersion"), __version__)
+    b.add(activity, NamedNode(PROV + "wasAssociatedWith"), NamedNode(ID + "software/imr-kg/" + __version__))
+
+
+def _case(b: _Builder) -> NamedNode:
+    case = b.record["case"]
+    node = b.entity(b.node("case"), "IMRCase")
+    b.add(b.letter, imr("aboutCase"), node)
+    b.add(node, imr("caseNumber"), case.get("case_number"))
+    for field, prop in (("date_of_injury", "dateOfInjury"), ("ur_denial_date", "urDenialDate"),
+                        ("application_received", "applicationReceived"), ("date_assigned", "dateAssigned"),
+                        ("decision_date", "decisionDate")):
+        b.add(node, imr(prop), _date(case.get(field)))
+    if case.get("priority"):
+        b.add(node, imr("priority"), imr(case["priority"].capitalize()))
+    return node
+
+
+def _worker(b: _Builder) -> NamedNode:
+    worker = b.record["worker"]
+    node = b.entity(b.node("worker"), "InjuredWorker")
+    b.add(b.node("case"), imr("injuredWorker"), node)
+    b.add(node, imr("age"), worker.get("age"))
+    b.add(node, imr("sex"), SEXES.get(worker.get("sex") or ""))
+    return node
+
+
+def _injury(b: _Builder, worker: NamedNode) -> None:
+    injury = b.record["injury"]
+    node = b.entity(b.node("injury"), "Injury")
+    b.add(worker, imr("sustained"), node)
+    b.add(node, imr("injuryDate"), _date(injury.get("date")))
+    if injury.get("mechanism"):
+        b.add(node, imr("mechanism"), b.concept("mechanism", vocab("mechanism", injury["mechanism"]), injury["mechanism"]))
+    for region in injury.get("body_regions", []):
+        b.add(node, imr("bodyRegion"), b.concept("body-region", vocab("body-region", region), region))
+
+
+def _reviewer(b: _Builder) -> None:
+    reviewer = b.record["reviewer"]
+    node = b.entity(b.node("reviewer"), "ExpertReviewer")
+    b.add(b.letter, imr("reviewedBy"), node)
+    for state in reviewer["licensure"]:
+        b.add(node, imr("licensedIn"), b.concept("us-state", vocab("us-state", state), state))
+    for specialty in reviewer["specialties"]:
+        b.add(node, imr("specialty"), b.concept("specialty", vocab("specialty", specialty), specialty))
+
+
+def _mentions(b: _Builder, worker: NamedNode) -> None:
+    for n, m in enumerate(b.record["diagnoses"], start=1):
+        node = _mention(b, "diagnosis", n, "Diagnosis", m)
+        b.add(worker, imr("hasDiagnosis"), node)
+        for code in m.get("codes", []):
+            if code.get("system") == "ICD-10-CM":
+                icd = NamedNode(ICD10CM + code["code"])
+                b.add(node, NamedNode(SKOS + ("exactMatch" if code.get("match") == "exact" else "closeMatch")), icd)
+                b.concept("icd10cm", icd, code.get("label") or code["code"])
+                b.add(icd, NamedNode(SKOS + "notation"), code["code"], VOCABULARY_GRAPH)
+    for n, m in enumerate(b.record["prior_treatments"], start=1):
+        node = _mention(b, "treatment", n, "PriorTreatment", m)
+        b.add(worker, imr("receivedTreatment"), node)
+        name = m.get("concept") or m.get("normalized") or m["text"]
+        b.add(node, imr("treatmentConcept"), b.concept("treatment", vocab("treatment", name), name))
+    for n, m in enumerate(b.record["findings"], start=1):
+        node = _mention(b, "finding", n, "Finding", m)
+        b.add(worker, imr("hasFinding"), node)
+        b.add(node, imr("negated"), bool(m.get("negated")))
+        name = m.get("concept") or m.get("normalized") or m["text"]
+        b.add(node, imr("findingConcept"), b.concept("finding", vocab("finding", name), name))
+
+
+def _mention(b: _Builder, kind: str, n: int, cls: str, m: dict) -> NamedNode:
+    node = b.entity(b.node(kind, n), cls, m["span"], m["text"])
+    b.add(node, _LABEL, m["text"])
+    b.add(node, imr("normalizedName"), m.get("normalized"))
+    b.add(node, imr("laterality"), SIDES.get(m.get("laterality") or ""))
+    return node
+
+
+def _item(b: _Builder, item: dict, case: NamedNode) -> None:
+    n = item["number"]
+    node = b.entity(b.node("item", n), "DisputedItem")
+    b.add(case, imr("hasDisputedItem"), node)
+    b.add(node, imr("itemNumber"), n)
+    b.add(node, imr("requestText"), item["request"])
+    category = b.concept("treatment-category", vocab("treatment-category", item["category"]), item["category"]) if item.get("category") else None
+    service = b.concept("treatment", vocab("treatment", item["service"]), item["service"])
+    b.add(service, imr("treatmentCategory"), category, VOCABULARY_GRAPH)
+    b.add(node, imr("requestedService"), service)
+    b.add(node, imr("treatmentCategory"), category)
+    if item.get("body_region"):
+        b.add(node, imr("bodyRegion"), b.concept("body-region", vocab("body-region", item["body_region"]), item["body_region"]))
+    b.add(node, imr("laterality"), SIDES.get(item.get("laterality") or ""))
+    for field, prop in (("frequency", "frequency"), ("duration", "duration"), ("unit", "unit")):
+        b.add(node, imr(prop), item.get(field))
+    if item.get("quantity") is not None:
+        b.add(node, imr("quantity"), _literal(float(item["quantity"])))
+    if item.get("drug"):
+        drug = item["drug"]
+        concept = b.concept("drug", vocab("drug", drug["name"]), drug["name"])
+        if drug.get("drug_class"):
+            b.add(concept, imr("drugClass"), b.concept("drug-class", vocab("drug-class", drug["drug_class"]), drug["drug_class"]), VOCABULARY_GRAPH)
+        b.add(node, imr("drug"), concept)
+        b.add(node, imr("drugStrength"), drug.get("strength"))
+    _decision(b, item, node)
+
+
+def _decision(b: _Builder, item: dict, item_node: NamedNode) -> None:
+    n = item["number"]
+    decision = b.entity(b.node("item", n, "decision"), "Decision")
+    b.add(item_node, imr("hasDecision"), decision)
+    b.add(decision, imr("outcome"), OUTCOMES[item["outcome"]])
+    b.add(decision, imr("medicallyNecessary"), bool(item["medically_necessary"]))
+    rationale = item["rationale"]
+    b.add(decision, imr("rationale"), b.span(rationale["span"], rationale["text"]))
+    topic = None
+    for k, citation in enumerate(item["guidelines"], start=1):
+        node, guideline = _citation(b, citation, b.node("item", n, "citation", k))
+        b.add(decision, imr("hasCitation"), node)
+        if citation["cited_by"] == "imro" and topic is None:
+            topic = guideline
+    for k, criterion in enumerate(item["criteria"], start=1):
+        node = b.entity(b.node("item", n, "criterion", k), "CriterionAssessment", criterion.get("span"), criterion["text"])
+        b.add(decision, imr("hasAssessment"), node)
+        b.add(node, imr("assessesCriterion"), _criterion_concept(b, criterion, topic))
+        b.add(node, imr("criterionStatus"), STATUSES[criterion["status"]])
+        if criterion.get("evidence_span"):
+            b.add(node, imr("statusEvidence"), b.span(criterion["evidence_span"], criterion.get("evidence")))
+
+
+def _citation(b: _Builder, citation: dict, node: NamedNode) -> tuple[NamedNode, NamedNode]:
+    b.entity(node, "GuidelineCitation", citation.get("span"), citation["text"])
+    b.add(node, imr("citedBy"), PARTIES[citation["cited_by"]])
+    b.add(node, imr("mtusBased"), bool(citation["mtus"]))
+    b.add(node, imr("pages"), citation.get("pages"))
+    b.add(node, imr("citationText"), citation["text"])
+    guideline = _guideline_concept(b, citation)
+    b.add(node, imr("citesGuideline"), guideline)
+    return node, guideline
+
+
+def _guideline_concept(b: _Builder, citation: dict) -> NamedNode:
+    """The most specific guideline concept cited: source > document > chapter > topic."""
+    path = [citation["source"]]
+    node = b.concept("guideline", vocab("guideline", *path), citation["source"])
+    b.add(node, _A, imr("GuidelineSource"), VOCABULARY_GRAPH)
+    for level, value in (("GuidelineDocument", citation.get("document")), ("GuidelineChapter", citation.get("chapter")),
+                         ("GuidelineTopic", citation.get("topic_normalized") or citation.get("topic"))):
+        if value:
+            path.append(value)
+            node = b.concept("guideline", vocab("guideline", *path), value, broader=node)
+            b.add(node, _A, imr(level), VOCABULARY_GRAPH)
+    return node
+
+
+def _criterion_concept(b: _Builder, criterion: dict, topic: NamedNode | None) -> NamedNode:
+    """A shared criterion: its catalog id, else its normalised wording under its guideline topic."""
+    text = " ".join(criterion["text"].lower().split())
+    key = criterion.get("criterion_id") or hashlib.sha256(text.encode()).hexdigest()[:16]
+    node = b.concept("criterion", vocab("criterion", key), criterion["text"])
+    b.add(node, _A, imr("Criterion"), VOCABULARY_GRAPH)
+    b.add(node, imr("guidelineTopic"), topic, VOCABULARY_GRAPH)
+    return node
