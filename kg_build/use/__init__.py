@@ -1,0 +1,1 @@
+"""Use: the shipped SPARQL queries, run with typed parameters."""
