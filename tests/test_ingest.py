@@ -82,7 +82,8 @@ def test_encodings_decode_and_extract_like_utf8(tmp_path, plain_record, name, re
     # and the non-ASCII characters change nothing that is extracted
     assert _items(got) == _items(plain_record)
     assert _diagnoses(got) == _diagnoses(plain_record)
-    assert got["worker"] == plain_record["worker"] and got["reviewer"] == plain_record["reviewer"]
+    assert _facts(got["worker"]) == _facts(plain_record["worker"])
+    assert _facts(got["reviewer"]) == _facts(plain_record["reviewer"])
 
 
 def test_curly_quotes_and_en_dash_are_folded_after_decoding(tmp_path):
@@ -236,7 +237,7 @@ def test_pdf_of_a_shared_letter_extracts_like_the_txt(tmp_path, letter):
     assert got["source"]["media_type"] == "application/pdf"
     assert _items(got) == _items(want)
     assert _diagnoses(got) == _diagnoses(want)
-    assert got["worker"] == want["worker"]
+    assert _facts(got["worker"]) == _facts(want["worker"])
     assert "Page 1 of" not in text
     if len(PdfReader(pdf).pages) > 1:  # a one-page PDF's header cannot be told from its text
         assert "Independent Medical Review Final Determination" not in text
@@ -248,3 +249,8 @@ def test_pdf_item_heading_after_a_long_rationale_line_keeps_its_line(tmp_path):
     got, text = extract_file(pdf)
     assert "\nCyclobenzaprine 7.5mg #60: Upheld\n" in text
     assert _items(got) == _items(extract_file(letter)[0])
+
+
+def _facts(part: dict) -> dict:
+    """A record part without its evidence span (offsets differ between encodings and PDF text)."""
+    return {k: v for k, v in part.items() if k != "evidence"}

@@ -11,10 +11,14 @@ from kg_build.pipeline import extract_file
 
 def _spans(record: dict):
     """(what, span, expected text) for every span-carrying value of a record."""
+    for key in ("worker", "injury", "reviewer"):
+        if record[key].get("evidence"):
+            yield key, record[key]["evidence"]["span"], record[key]["evidence"]["text"]
     for key in ("diagnoses", "prior_treatments", "findings"):
         for m in record[key]:
             yield key, m["span"], m["text"]
     for item in record["items"]:
+        yield "request", item["request_span"], item["request"]
         yield "rationale", item["rationale"]["span"], item["rationale"]["text"]
         for g in item["guidelines"]:
             yield "guideline", g["span"], g["text"]

@@ -40,12 +40,17 @@ def reviewer(doc: Doc, regions: list[Span]) -> dict:
     """Licensure states and specialties, from labelled lines or prose credentials in regions."""
     states: list[str] = []
     specialties: list[str] = []
+    found: list[Span] = []
     for region in regions:
         for m in phrase("licensure").finditer(doc.text, *region):
             states += [s for s in _states(m.group("value")) if s not in states]
+            found.append(m.span())
         for m in phrase("specialties").finditer(doc.text, *region):
             specialties += [s for s in _specialties(doc, m.start("value"), m.end("value")) if s not in specialties]
-    return {"licensure": states, "specialties": specialties}
+            found.append(m.span())
+    start, end = (min(s for s, _ in found), max(e for _, e in found)) if found else (0, 0)
+    evidence = {"text": doc.text[start:end], "span": [start, end]} if found else None
+    return {"licensure": states, "specialties": specialties, "evidence": evidence}
 
 
 @cache

@@ -62,6 +62,7 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
     return {
         "number": block.number,
         "request": doc.text[slice(*block.request)],
+        "request_span": list(block.request),
         **parse_request(doc, block.request),
         "outcome": outcome,
         "medically_necessary": outcome != "upheld",

@@ -15,11 +15,12 @@ _HE_SHE = re.compile(r"(?i)\b(?:he/she|she/he|his/her|her/his|him/her|he or she|
 def age_and_sex(doc: Doc, summary: Span) -> dict:
     """'48 year old, female', '34-year-old male', else the summary's pronouns for sex."""
     text = doc.text
-    age = sex = None
+    age = sex = evidence = None
     if m := phrase("age").search(text, *summary) or phrase("age").search(text):
         age = int(m.group("age")) if int(m.group("age")) <= 120 else None
         sex = sex_word(text[m.end():m.end() + 40])
-    return {"age": age, "sex": sex or pronoun_sex(text[summary[0]:summary[1]])}
+        evidence = {"text": m.group(), "span": [m.start(), m.end()]}
+    return {"age": age, "sex": sex or pronoun_sex(text[summary[0]:summary[1]]), "evidence": evidence}
 
 
 def sex_word(text: str) -> str | None:
@@ -46,6 +47,7 @@ def injury(doc: Doc, summary: Span, header_date: str | None) -> dict:
         "date": header_date or (parse_date(found.group("date")) if found else None),
         "mechanism": _mechanism(doc, window) or _mechanism(doc, summary),
         "body_regions": list(dict.fromkeys(regions)),
+        "evidence": {"text": text[window[0]:window[1]], "span": list(window)} if window else None,
     }
 
 

@@ -141,6 +141,11 @@ def _letter(b: _Builder) -> None:
     b.add(activity, NamedNode(PROV + "wasAssociatedWith"), NamedNode(ID + "software/imr-kg/" + __version__))
 
 
+def _evidence(part: dict) -> tuple[list[int] | None, str | None]:
+    evidence = part.get("evidence") or {}
+    return evidence.get("span"), evidence.get("text")
+
+
 def _case(b: _Builder) -> NamedNode:
     case = b.record["case"]
     node = b.entity(b.node("case"), "IMRCase")
@@ -157,7 +162,7 @@ def _case(b: _Builder) -> NamedNode:
 
 def _worker(b: _Builder) -> NamedNode:
     worker = b.record["worker"]
-    node = b.entity(b.node("worker"), "InjuredWorker")
+    node = b.entity(b.node("worker"), "InjuredWorker", *_evidence(worker))
     b.add(b.node("case"), imr("injuredWorker"), node)
     b.add(node, imr("age"), worker.get("age"))
     b.add(node, imr("sex"), SEXES.get(worker.get("sex") or ""))
@@ -166,7 +171,7 @@ def _worker(b: _Builder) -> NamedNode:
 
 def _injury(b: _Builder, worker: NamedNode) -> None:
     injury = b.record["injury"]
-    node = b.entity(b.node("injury"), "Injury")
+    node = b.entity(b.node("injury"), "Injury", *_evidence(injury))
     b.add(worker, imr("sustained"), node)
     b.add(node, imr("injuryDate"), _date(injury.get("date")))
     if injury.get("mechanism"):
@@ -177,7 +182,7 @@ def _injury(b: _Builder, worker: NamedNode) -> None:
 
 def _reviewer(b: _Builder) -> None:
     reviewer = b.record["reviewer"]
-    node = b.entity(b.node("reviewer"), "ExpertReviewer")
+    node = b.entity(b.node("reviewer"), "ExpertReviewer", *_evidence(reviewer))
     b.add(b.letter, imr("reviewedBy"), node)
     for state in reviewer["licensure"]:
         b.add(node, imr("licensedIn"), b.concept("us-state", vocab("us-state", state), state))
@@ -218,7 +223,7 @@ def _mention(b: _Builder, kind: str, n: int, cls: str, m: dict) -> NamedNode:
 
 def _item(b: _Builder, item: dict, case: NamedNode) -> None:
     n = item["number"]
-    node = b.entity(b.node("item", n), "DisputedItem")
+    node = b.entity(b.node("item", n), "DisputedItem", item.get("request_span"), item["request"])
     b.add(case, imr("hasDisputedItem"), node)
     b.add(node, imr("itemNumber"), n)
     b.add(node, imr("requestText"), item["request"])
@@ -246,11 +251,11 @@ def _item(b: _Builder, item: dict, case: NamedNode) -> None:
 
 def _decision(b: _Builder, item: dict, item_node: NamedNode) -> None:
     n = item["number"]
-    decision = b.entity(b.node("item", n, "decision"), "Decision")
+    rationale = item["rationale"]
+    decision = b.entity(b.node("item", n, "decision"), "Decision", rationale["span"], rationale["text"])
     b.add(item_node, imr("hasDecision"), decision)
     b.add(decision, imr("outcome"), OUTCOMES[item["outcome"]])
     b.add(decision, imr("medicallyNecessary"), bool(item["medically_necessary"]))
-    rationale = item["rationale"]
     b.add(decision, imr("rationale"), b.span(rationale["span"], rationale["text"]))
     topic = None
     for k, citation in enumerate(item["guidelines"], start=1):
