@@ -11,7 +11,7 @@ from kg_build.pipeline import extract_file
 
 def _spans(record: dict):
     """(what, span, expected text) for every span-carrying value of a record."""
-    for key in ("worker", "injury", "reviewer"):
+    for key in ("case", "worker", "injury", "reviewer"):
         if record[key].get("evidence"):
             yield key, record[key]["evidence"]["span"], record[key]["evidence"]["text"]
     for key in ("diagnoses", "prior_treatments", "findings"):

@@ -20,6 +20,8 @@ def build_record(text: str, layout: Layout, source: dict) -> dict:
     doc = Doc(text)
     summary = layout.sections.get("case_summary") or (0, len(text))
     case = case_header(text[: _first_item_start(layout)])
+    header = layout.header
+    case["evidence"] = {"text": text[header[0]:header[1]], "span": list(header)} if header[1] > header[0] else None
     items = [_item(doc, block) for block in layout.items]
     rationales = [tuple(item["rationale"]["span"]) for item in items]
     record = {

@@ -148,7 +148,7 @@ def _evidence(part: dict) -> tuple[list[int] | None, str | None]:
 
 def _case(b: _Builder) -> NamedNode:
     case = b.record["case"]
-    node = b.entity(b.node("case"), "IMRCase")
+    node = b.entity(b.node("case"), "IMRCase", *_evidence(case))
     b.add(b.letter, imr("aboutCase"), node)
     b.add(node, imr("caseNumber"), case.get("case_number"))
     for field, prop in (("date_of_injury", "dateOfInjury"), ("ur_denial_date", "urDenialDate"),
