@@ -97,7 +97,7 @@ def _literal(value, datatype: str | None = None) -> Literal:
     if isinstance(value, int):
         return Literal(str(value), datatype=NamedNode(XSD + (datatype or "integer")))
     if isinstance(value, float):
-        return Literal(repr(value), datatype=NamedNode(XSD + "decimal"))
+        return Literal(format(value, "f").rstrip("0").rstrip(".") or "0", datatype=NamedNode(XSD + "decimal"))
     return Literal(value, datatype=NamedNode(XSD + datatype)) if datatype else Literal(value)
 
 
@@ -272,12 +272,14 @@ def _decision(b: _Builder, item: dict, item_node: NamedNode) -> None:
             b.add(node, imr("statusEvidence"), b.span(criterion["evidence_span"], criterion.get("evidence")))
 
 
-def _citation(b: _Builder, citation: dict, node: NamedNode) -> tuple[NamedNode, NamedNode]:
+def _citation(b: _Builder, citation: dict, node: NamedNode) -> tuple[NamedNode, NamedNode | None]:
     b.entity(node, "GuidelineCitation", citation.get("span"), citation["text"])
     b.add(node, imr("citedBy"), PARTIES[citation["cited_by"]])
     b.add(node, imr("mtusBased"), bool(citation["mtus"]))
     b.add(node, imr("pages"), citation.get("pages"))
     b.add(node, imr("citationText"), citation["text"])
+    if citation["source"] == "none":  # the letter says no guideline was cited
+        return node, None
     guideline = _guideline_concept(b, citation)
     b.add(node, imr("citesGuideline"), guideline)
     return node, guideline
