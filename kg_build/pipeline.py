@@ -1,5 +1,6 @@
 """The stages in order: ingest -> layout -> extract -> link for one letter (`extract_file`),
-then map -> validate -> store for a whole build (`build`)."""
+then map -> validate -> store for a whole build (`build`). A build also loads the ontology
+into its own named graph, so queries can use its labels and class hierarchy."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from kg_build.ingest import normalize, read_letter
 from kg_build.layout import split_letter
 from kg_build.link import link_record
 from kg_build.map import letter_graph, letter_id, record_quads
+from kg_build.map.iris import ONTOLOGY_GRAPH
+from kg_build.paths import ONTOLOGY
 from kg_build.store import LetterStore
 
 LETTER_SUFFIXES = (".txt", ".pdf")
@@ -68,6 +71,7 @@ def build(paths: Iterable[Path], store: LetterStore, validate: bool = True, batc
           progress: Callable[[int], None] = lambda n: None) -> BuildSummary:
     """Extract, map, validate and load every letter under paths; bad letters are skipped and reported."""
     summary = BuildSummary()
+    store.replace_graph_from_file(ONTOLOGY_GRAPH, ONTOLOGY / "imr-kg.ttl")
     batch: list[tuple[Path, dict, list]] = []
     for path in letter_files(paths):
         try:

@@ -18,6 +18,7 @@ ID = BASE + "id/"
 VOCAB = BASE + "vocab/"
 GRAPH = BASE + "graph/"
 VOCABULARY_GRAPH = NamedNode(GRAPH + "vocabulary")
+ONTOLOGY_GRAPH = NamedNode(GRAPH + "ontology")
 ICD10CM = "http://purl.bioontology.org/ontology/ICD10CM/"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -84,9 +84,12 @@ class _Builder:
 
     def concept(self, scheme: str, node: NamedNode, label: str, broader: NamedNode | None = None) -> NamedNode:
         """A shared SKOS concept in the vocabulary graph."""
+        scheme_node = vocab("scheme", scheme)
+        self.add(scheme_node, _A, NamedNode(SKOS + "ConceptScheme"), VOCABULARY_GRAPH)
+        self.add(scheme_node, _PREF, scheme.replace("-", " "), VOCABULARY_GRAPH)
         self.add(node, _A, _CONCEPT, VOCABULARY_GRAPH)
         self.add(node, _PREF, label, VOCABULARY_GRAPH)
-        self.add(node, _IN_SCHEME, vocab("scheme", scheme), VOCABULARY_GRAPH)
+        self.add(node, _IN_SCHEME, scheme_node, VOCABULARY_GRAPH)
         self.add(node, _BROADER, broader, VOCABULARY_GRAPH)
         return node
 

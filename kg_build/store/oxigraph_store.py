@@ -11,7 +11,9 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg_build.map.iris import VOCABULARY_GRAPH
+from kg_build.map.iris import GRAPH
+
+LETTER_GRAPHS = GRAPH + "letter/"
 
 
 class LetterStore:
@@ -32,8 +34,14 @@ class LetterStore:
                 self.store.remove_graph(graph)
         self.store.bulk_extend(quads)
 
+    def replace_graph_from_file(self, graph: ox.NamedNode, path: Path) -> None:
+        """Load a Turtle file (the ontology) as one named graph, replacing what the graph held."""
+        if self.store.contains_named_graph(graph):
+            self.store.remove_graph(graph)
+        self.store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=graph)
+
     def letter_graphs(self) -> list[ox.NamedNode]:
-        return sorted((g for g in self.store.named_graphs() if g != VOCABULARY_GRAPH), key=lambda g: g.value)
+        return sorted((g for g in self.store.named_graphs() if g.value.startswith(LETTER_GRAPHS)), key=lambda g: g.value)
 
     def graph_quads(self, graph: ox.NamedNode) -> list[ox.Quad]:
         return list(self.store.quads_for_pattern(None, None, None, graph))
