@@ -102,13 +102,14 @@ def build(paths: tuple[Path, ...], store_dir: Path, no_validate: bool, quiet: bo
             bar.update(task, rate=f"{bar.tasks[0].completed / elapsed:,.0f}" if elapsed else "-")
 
         summary = build_letters(files, store, validate=not no_validate, progress=advance)
-    store.flush()
+    quads = len(store)
+    store.close()
     for skipped in summary.skipped:
         click.echo(skipped.line(), err=True)
     reasons = ", ".join(f"{n} at {stage}" for stage, n in sorted(summary.skipped_by_stage().items()))
     click.echo(f"{summary.letters:,} letters loaded ({summary.items:,} disputed items, {summary.quads:,} quads); "
                f"{len(summary.skipped):,} skipped{f' ({reasons})' if reasons else ''}; "
-               f"{summary.warnings:,} SHACL warnings; store {store_dir} holds {len(store):,} quads", err=True)
+               f"{summary.warnings:,} SHACL warnings; store {store_dir} holds {quads:,} quads", err=True)
     sys.exit(3 if summary.skipped else 0)
 
 

@@ -49,7 +49,7 @@ def full_dir(tmp_path_factory) -> Path:
     store = LetterStore(directory)
     summary = build([SHARED / "letters", TESTS / "letters"], store, validate=False)
     assert not summary.skipped, [s.line() for s in summary.skipped]
-    store.flush()
+    store.close()
     return directory
 
 

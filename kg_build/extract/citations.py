@@ -35,13 +35,16 @@ def citations(doc: Doc, field: Span | None, cited_by: str) -> list[dict]:
 
 
 def _pieces(doc: Doc, field: Span) -> list[Span]:
-    """Split a field into candidate citations: by sentence, ';', 'Decision based on', line."""
+    """Split a field into candidate citations: by sentence, ';' and line, and before each lead
+    ('Decision based on', 'based his/her decision on') so a preamble stands apart."""
     out = []
     for start, end in doc.sentences(*field):
+        cuts = sorted([(m.start(), m.end()) for m in rp("citation_split").finditer(doc.text, start, end)]
+                      + [(m.start(), m.start()) for m in rp("citation_lead").finditer(doc.text, start, end)])
         cursor = start
-        for m in rp("citation_split").finditer(doc.text, start, end):
-            out.append(trim(doc.text, cursor, m.start(), " .;\n"))
-            cursor = m.start() if m.group().lower().startswith("decision") else m.end()
+        for cut_start, cut_end in cuts:
+            out.append(trim(doc.text, cursor, cut_start, " .;,\n"))
+            cursor = cut_end
         out.append(trim(doc.text, cursor, end, " ;\n"))
     return [p for p in out if p[1] - p[0] > 2]
 
@@ -54,8 +57,8 @@ def _parse(doc: Doc, piece: Span, cited_by: str, not_mtus: bool) -> dict | None:
     named = [m for m in documents if m.entry.name != "Medical Treatment Utilization Schedule"]
     if not (named or chapters or pages):
         return None
-    if not named and rp("citation_explanation").search(text):
-        return None
+    if not pages and rp("citation_explanation").search(text) and not rp("citation_lead").match(text):
+        return None  # "The MTUS does not address ..., so the ODG was used" explains, it does not cite
     sources = [m.entry.row["source"] for m in named] or ["MTUS" if documents else "other"]
     source = next((s for s in ("ODG", "ACOEM") if s in sources), sources[0])
     document = next((m.entry.name for m in named if m.entry.row["source"] == source), None)
@@ -67,7 +70,9 @@ def _parse(doc: Doc, piece: Span, cited_by: str, not_mtus: bool) -> dict | None:
     if pages:
         removed.append((piece[0] + pages.start(), piece[0] + pages.end()))
     topic = _topic(doc, piece, removed)
-    return _citation(cited_by, source, mtus, document, chapter, topic, _pages(pages), doc, piece)
+    cited = _citation(cited_by, source, mtus, document, chapter, topic, _pages(pages), doc, piece)
+    cited["chapter_normalized"] = chapter_match.entry.name if chapter_match else None
+    return cited
 
 
 def _chapter_as_written(doc: Doc, match) -> str:
@@ -104,8 +109,17 @@ def _pages(m: re.Match[str] | None) -> str | None:
     return re.sub(r"\s*(?:-|to)\s*", "-", re.sub(r"\s*(?:,|and|&)\s*", ", ", m.group("pages")))
 
 
+def _topic_entry(topic: str):
+    """The catalog topic a cited topic names: the whole of it, else the longest topic inside it."""
+    topics = lexicon("guideline_topics")
+    if entry := topics.lookup(topic):
+        return entry
+    found = topics.find(Doc(topic))
+    return max(found, key=lambda m: m.end - m.start).entry if found else None
+
+
 def _citation(cited_by, source, mtus, document, chapter, topic, pages, doc: Doc, piece: Span) -> dict:
-    topic_entry = lexicon("guideline_topics").lookup(topic) if topic else None
+    topic_entry = _topic_entry(topic) if topic else None
     return {
         "cited_by": cited_by, "source": source, "mtus": bool(mtus), "document": document,
         "chapter": chapter, "topic": topic, "topic_normalized": topic_entry.name if topic_entry else None,

@@ -49,6 +49,8 @@ class LetterStore:
     def __len__(self) -> int:
         return len(self.store)
 
-    def flush(self) -> None:
+    def close(self) -> None:
+        """Flush, compact and release the store (Oxigraph closes it when the object goes)."""
         self.store.flush()
         self.store.optimize()
+        del self.store
