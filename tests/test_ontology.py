@@ -129,12 +129,12 @@ def _mapping_terms() -> set[str]:
                 names.update(args)
             elif func in ("entity", "_mention"):
                 names.update(a for a in args if a[:1].isupper())
-        elif isinstance(node, ast.Tuple) and len(node.elts) == 2:
-            first, second = map(const, node.elts)
-            if first and second and "_" not in second:
+        elif isinstance(node, ast.Tuple) and len(node.elts) >= 2:
+            first, second = map(const, node.elts[:2])
+            if len(node.elts) == 2 and first and second and "_" not in second:
                 names.add(second)                    # ("date_of_injury", "dateOfInjury")
             elif first and first.startswith("Guideline"):
-                names.add(first)                     # ("GuidelineDocument", citation.get("document"))
+                names.add(first)                     # ("GuidelineDocument", written, canonical)
     return names
 
 

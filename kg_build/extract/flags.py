@@ -22,8 +22,9 @@ def quality_flags(doc: Doc, record: dict, letter_outcome: str | None) -> list[di
     ]
 
 
-def _flag(kind: str, detail: str, span: list[int] | None = None) -> dict:
-    return {"kind": kind, "detail": detail, **({"span": span} if span else {})}
+def _flag(kind: str, detail: str, span: list[int] | None = None, text: str | None = None) -> dict:
+    """A flag; where it has a place in the letter, its span and the text there."""
+    return {"kind": kind, "detail": detail, **({"span": span, "text": text} if span else {})}
 
 
 def _sex_mismatch(doc: Doc, record: dict) -> list[dict]:
@@ -38,7 +39,8 @@ def _sex_mismatch(doc: Doc, record: dict) -> list[dict]:
             m = regex.search(clean)
             where = [start + m.start(), start + m.end()] if m else None
             flags.append(_flag("sex_mismatch", f"the case summary says {stated}; the rationale of item {item['number']} "
-                                               f"refers to the worker as {said} ('{m.group() if m else said}')", where))
+                                               f"refers to the worker as {said} ('{m.group() if m else said}')", where,
+                               m.group() if m else None))
     return flags
 
 
@@ -50,7 +52,7 @@ def _age_mismatch(doc: Doc, record: dict) -> list[dict]:
         for m in phrase("age").finditer(doc.text, start, end):
             if stated is not None and abs(int(m.group("age")) - stated) > 1:
                 flags.append(_flag("age_mismatch", f"the case summary says {stated} years old; the rationale of item "
-                                                   f"{item['number']} says {m.group('age')}", [m.start(), m.end()]))
+                                                   f"{item['number']} says {m.group('age')}", [m.start(), m.end()], m.group()))
     return flags
 
 
@@ -60,7 +62,7 @@ def _outcome_conflicts(record: dict, letter_outcome: str | None) -> list[dict]:
         concluded = item.get("concluded_outcome")
         if concluded and concluded != item["outcome"] and "partially_overturned" not in (concluded, item["outcome"]):
             flags.append(_flag("outcome_conflict", f"item {item['number']} is marked {item['outcome']} but its rationale "
-                                                   f"concludes {concluded}", item["rationale"]["span"]))
+                                                   f"concludes {concluded}", item["rationale"]["span"], item["rationale"]["text"]))
     outcomes = {item["outcome"] for item in record["items"]}
     if letter_outcome and outcomes:
         expected = outcomes.pop() if len(outcomes) == 1 else "partially_overturned"

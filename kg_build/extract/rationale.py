@@ -45,7 +45,8 @@ def criteria(doc: Doc, span: Span) -> list[dict]:
     """The criteria a rationale states, each with its status and evidence."""
     spans = doc.sentences(*span)
     _, concluding = conclusion(doc, span)
-    stated = [i for i, s in enumerate(spans) if rp("criterion_sentence").search(doc.text, *s) and s != concluding]
+    stated = [i for i, s in enumerate(spans) if s != concluding and rp("criterion_sentence").search(doc.text, *s)
+              and not rp("application_sentence").match(doc.text, *s)]
     if not stated:
         return []
     application = [s for i, s in enumerate(spans) if i > stated[0] and i not in stated and s != concluding]

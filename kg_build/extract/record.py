@@ -37,8 +37,8 @@ def build_record(text: str, layout: Layout, source: dict) -> dict:
         "items": items,
     }
     determination = rationale_phrase("letter_determination").search(text)
-    letter_outcome = outcome_from_words(determination.group("value")) if determination else None
-    record["quality_flags"] = quality_flags(doc, record, letter_outcome)
+    record["final_determination"] = outcome_from_words(determination.group("value")) if determination else None
+    record["quality_flags"] = quality_flags(doc, record, record["final_determination"])
     for item in items:
         item.pop("concluded_outcome")
     return record

@@ -15,6 +15,7 @@ import hashlib
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg_build import __version__
+from kg_build.lexicon import lexicon
 from kg_build.map.iris import DCTERMS, GRAPH, ICD10CM, ID, OA, PROV, RDF, RDFS, SKOS, VOCABULARY_GRAPH, XSD, imr, slug, vocab
 
 _A = NamedNode(RDF + "type")
@@ -82,8 +83,10 @@ class _Builder:
             self.add(quote, NamedNode(OA + "exact"), text)
         return node
 
-    def concept(self, scheme: str, node: NamedNode, label: str, broader: NamedNode | None = None) -> NamedNode:
-        """A shared SKOS concept in the vocabulary graph."""
+    def concept(self, scheme: str, node: NamedNode, label: str, broader: NamedNode | None = None,
+                written: str | None = None) -> NamedNode:
+        """A shared SKOS concept in the vocabulary graph; a wording that differs from its label
+        is kept as an altLabel."""
         scheme_node = vocab("scheme", scheme)
         self.add(scheme_node, _A, NamedNode(SKOS + "ConceptScheme"), VOCABULARY_GRAPH)
         self.add(scheme_node, _PREF, scheme.replace("-", " "), VOCABULARY_GRAPH)
@@ -91,7 +94,19 @@ class _Builder:
         self.add(node, _PREF, label, VOCABULARY_GRAPH)
         self.add(node, _IN_SCHEME, scheme_node, VOCABULARY_GRAPH)
         self.add(node, _BROADER, broader, VOCABULARY_GRAPH)
+        if written and written != label:
+            self.add(node, NamedNode(SKOS + "altLabel"), written, VOCABULARY_GRAPH)
         return node
+
+    def named(self, scheme: str, written: str, known: str | None = None, canonical: str | None = None,
+              parents: tuple[str, ...] = (), broader: NamedNode | None = None) -> NamedNode:
+        """The concept a wording names: its canonical name (given, or the entry of data/KNOWN.csv
+        that knows the wording), else the wording itself, labelled by its slug so that every
+        wording that mints the same IRI gives it the same label."""
+        entry = lexicon(known).lookup(written) if known and not canonical else None
+        name = canonical or (entry.name if entry else None)
+        label = name or slug(written, limit=10_000).replace("-", " ")
+        return self.concept(scheme, vocab(scheme, *parents, name or written), label, broader, written)
 
 
 def _literal(value, datatype: str | None = None) -> Literal:
@@ -120,7 +135,7 @@ def record_quads(record: dict) -> list[Quad]:
     for item in record["items"]:
         _item(b, item, case)
     for k, flag in enumerate(record.get("quality_flags", []), start=1):
-        node = b.entity(b.node("flag", k), "QualityFlag", flag.get("span"))
+        node = b.entity(b.node("flag", k), "QualityFlag", flag.get("span"), flag.get("text"))
         b.add(b.letter, imr("hasQualityFlag"), node)
         b.add(node, imr("flagKind"), flag["kind"])
         b.add(node, NamedNode(RDFS + "comment"), flag["detail"])
@@ -136,6 +151,7 @@ def _letter(b: _Builder) -> None:
     b.add(b.letter, imr("layout"), source["format"])
     b.add(b.letter, imr("sha256"), source["sha256"])
     b.add(b.letter, NamedNode(DCTERMS + "format"), source.get("media_type"))
+    b.add(b.letter, imr("finalDetermination"), OUTCOMES.get(b.record.get("final_determination") or ""))
     b.add(b.graph, NamedNode(PROV + "wasGeneratedBy"), activity)
     b.add(activity, _A, NamedNode(PROV + "Activity"))
     b.add(activity, _A, imr("ExtractionActivity"))
@@ -178,9 +194,9 @@ def _injury(b: _Builder, worker: NamedNode) -> None:
     b.add(worker, imr("sustained"), node)
     b.add(node, imr("injuryDate"), _date(injury.get("date")))
     if injury.get("mechanism"):
-        b.add(node, imr("mechanism"), b.concept("mechanism", vocab("mechanism", injury["mechanism"]), injury["mechanism"]))
+        b.add(node, imr("mechanism"), b.named("mechanism", injury["mechanism"], "mechanisms"))
     for region in injury.get("body_regions", []):
-        b.add(node, imr("bodyRegion"), b.concept("body-region", vocab("body-region", region), region))
+        b.add(node, imr("bodyRegion"), b.named("body-region", region, "body_regions"))
 
 
 def _reviewer(b: _Builder) -> None:
@@ -188,9 +204,9 @@ def _reviewer(b: _Builder) -> None:
     node = b.entity(b.node("reviewer"), "ExpertReviewer", *_evidence(reviewer))
     b.add(b.letter, imr("reviewedBy"), node)
     for state in reviewer["licensure"]:
-        b.add(node, imr("licensedIn"), b.concept("us-state", vocab("us-state", state), state))
+        b.add(node, imr("licensedIn"), b.named("us-state", state))
     for specialty in reviewer["specialties"]:
-        b.add(node, imr("specialty"), b.concept("specialty", vocab("specialty", specialty), specialty))
+        b.add(node, imr("specialty"), b.named("specialty", specialty, "specialties"))
 
 
 def _mentions(b: _Builder, worker: NamedNode) -> None:
@@ -206,14 +222,12 @@ def _mentions(b: _Builder, worker: NamedNode) -> None:
     for n, m in enumerate(b.record["prior_treatments"], start=1):
         node = _mention(b, "treatment", n, "PriorTreatment", m)
         b.add(worker, imr("receivedTreatment"), node)
-        name = m.get("concept") or m.get("normalized") or m["text"]
-        b.add(node, imr("treatmentConcept"), b.concept("treatment", vocab("treatment", name), name))
+        b.add(node, imr("treatmentConcept"), b.named("treatment", m.get("concept") or m.get("normalized") or m["text"]))
     for n, m in enumerate(b.record["findings"], start=1):
         node = _mention(b, "finding", n, "Finding", m)
         b.add(worker, imr("hasFinding"), node)
         b.add(node, imr("negated"), bool(m.get("negated")))
-        name = m.get("concept") or m.get("normalized") or m["text"]
-        b.add(node, imr("findingConcept"), b.concept("finding", vocab("finding", name), name))
+        b.add(node, imr("findingConcept"), b.named("finding", m.get("concept") or m.get("normalized") or m["text"], "findings"))
 
 
 def _mention(b: _Builder, kind: str, n: int, cls: str, m: dict) -> NamedNode:
@@ -230,13 +244,13 @@ def _item(b: _Builder, item: dict, case: NamedNode) -> None:
     b.add(case, imr("hasDisputedItem"), node)
     b.add(node, imr("itemNumber"), n)
     b.add(node, imr("requestText"), item["request"])
-    category = b.concept("treatment-category", vocab("treatment-category", item["category"]), item["category"]) if item.get("category") else None
-    service = b.concept("treatment", vocab("treatment", item["service"]), item["service"])
+    category = b.named("treatment-category", item["category"], "categories") if item.get("category") else None
+    service = b.named("treatment", item["service"])
     b.add(service, imr("treatmentCategory"), category, VOCABULARY_GRAPH)
     b.add(node, imr("requestedService"), service)
     b.add(node, imr("treatmentCategory"), category)
     if item.get("body_region"):
-        b.add(node, imr("bodyRegion"), b.concept("body-region", vocab("body-region", item["body_region"]), item["body_region"]))
+        b.add(node, imr("bodyRegion"), b.named("body-region", item["body_region"], "body_regions"))
     b.add(node, imr("laterality"), SIDES.get(item.get("laterality") or ""))
     for field, prop in (("frequency", "frequency"), ("duration", "duration"), ("unit", "unit")):
         b.add(node, imr(prop), item.get(field))
@@ -244,9 +258,9 @@ def _item(b: _Builder, item: dict, case: NamedNode) -> None:
         b.add(node, imr("quantity"), _literal(float(item["quantity"])))
     if item.get("drug"):
         drug = item["drug"]
-        concept = b.concept("drug", vocab("drug", drug["name"]), drug["name"])
+        concept = b.named("drug", drug["name"], "drugs")
         if drug.get("drug_class"):
-            b.add(concept, imr("drugClass"), b.concept("drug-class", vocab("drug-class", drug["drug_class"]), drug["drug_class"]), VOCABULARY_GRAPH)
+            b.add(concept, imr("drugClass"), b.named("drug-class", drug["drug_class"]), VOCABULARY_GRAPH)
         b.add(node, imr("drug"), concept)
         b.add(node, imr("drugStrength"), drug.get("strength"))
     _decision(b, item, node)
@@ -290,15 +304,17 @@ def _citation(b: _Builder, citation: dict, node: NamedNode) -> tuple[NamedNode, 
 
 def _guideline_concept(b: _Builder, citation: dict) -> NamedNode:
     """The most specific guideline concept cited: source > document > chapter > topic."""
-    path = [citation["source"]]
-    node = b.concept("guideline", vocab("guideline", *path), citation["source"])
+    path = (citation["source"],)
+    node = b.named("guideline", citation["source"], canonical=citation["source"])
     b.add(node, _A, imr("GuidelineSource"), VOCABULARY_GRAPH)
-    for level, value in (("GuidelineDocument", citation.get("document")), ("GuidelineChapter", citation.get("chapter")),
-                         ("GuidelineTopic", citation.get("topic_normalized") or citation.get("topic"))):
-        if value:
-            path.append(value)
-            node = b.concept("guideline", vocab("guideline", *path), value, broader=node)
+    levels = (("GuidelineDocument", citation.get("document"), citation.get("document")),
+              ("GuidelineChapter", citation.get("chapter"), citation.get("chapter_normalized")),
+              ("GuidelineTopic", citation.get("topic"), citation.get("topic_normalized")))
+    for level, written, canonical in levels:
+        if written:
+            node = b.named("guideline", written, canonical=canonical, parents=path, broader=node)
             b.add(node, _A, imr(level), VOCABULARY_GRAPH)
+            path += (canonical or written,)
     return node
 
 
