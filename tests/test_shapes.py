@@ -275,11 +275,11 @@ CASES = [
     case("TextSpan-positionSelector", V, Via("diagnosis/2", "imr:evidence"),
          drop(Via("diagnosis/2", "imr:evidence"), "oa:hasSelector", Via("diagnosis/2", "imr:evidence", "/position"))),
     case("TextPositionSelector-start", V, Via("diagnosis/3", "imr:evidence", "/position"),
-         put(Via("diagnosis/3", "imr:evidence", "/position"), "oa:start", integer(-1, "xsd:nonNegativeInteger"))),
+         put(Via("diagnosis/3", "imr:evidence", "/position"), "oa:start", integer(-1, "xsd:integer"))),
     case("TextPositionSelector-end", V, Via("treatment/1", "imr:evidence", "/position"),
          drop(Via("treatment/1", "imr:evidence", "/position"), "oa:end")),
     case("TextPositionSelector-order", V, Via("treatment/2", "imr:evidence", "/position"),
-         put(Via("treatment/2", "imr:evidence", "/position"), "oa:end", integer(0, "xsd:nonNegativeInteger"))),
+         put(Via("treatment/2", "imr:evidence", "/position"), "oa:end", integer(0, "xsd:integer"))),
     case("TextQuoteSelector-exact", V, Via("treatment/3", "imr:evidence", "/quote"),
          drop(Via("treatment/3", "imr:evidence", "/quote"), "oa:exact")),
     # vocabulary concepts (new ones: the shared concepts stay as they are)

@@ -75,8 +75,9 @@ class _Builder:
         self.add(node, NamedNode(OA + "hasSource"), self.letter)
         self.add(node, NamedNode(OA + "hasSelector"), position)
         self.add(position, _A, NamedNode(OA + "TextPositionSelector"))
-        self.add(position, NamedNode(OA + "start"), _literal(start, "nonNegativeInteger"))
-        self.add(position, NamedNode(OA + "end"), _literal(end, "nonNegativeInteger"))
+        # xsd:integer, as Oxigraph stores any integer type and a round trip would change it
+        self.add(position, NamedNode(OA + "start"), _literal(start))
+        self.add(position, NamedNode(OA + "end"), _literal(end))
         if text is not None:
             self.add(node, NamedNode(OA + "hasSelector"), quote)
             self.add(quote, _A, NamedNode(OA + "TextQuoteSelector"))

@@ -7,14 +7,16 @@ its focus node. One pyshacl run per batch amortises pyshacl's start-up cost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH
 
-from kg_build.map.iris import ID, VOCAB, VOCABULARY_GRAPH
+from kg_build.map.iris import ICD10CM, ID, VOCAB, VOCABULARY_GRAPH
+
+SHARED = (VOCAB, ICD10CM)  # concepts of the vocabulary graph
 from kg_build.paths import SHAPES
 
 
@@ -37,20 +39,45 @@ def shapes_graph() -> rdflib.Graph:
 
 
 def validate_letters(quads: list[ox.Quad]) -> list[ValidationResult]:
-    """SHACL results for every letter among the quads (graph names are ignored)."""
+    """SHACL results for every letter among the quads (validated as one graph). A result on a
+    shared concept is given to every letter whose graph points to that concept."""
     from pyshacl import validate
 
     data = rdflib.Graph()
-    data.parse(data=ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES),
-               format="nt")
+    for q in quads:
+        data.add((_term(q.subject), _term(q.predicate), _term(q.object)))
     _, report, _ = validate(data, shacl_graph=shapes_graph(), inference="none", allow_warnings=True)
-    return sorted(_results(report), key=lambda r: (r.letter, r.focus, r.shape, r.message))
+    users: dict[str, set[str]] = {}
+    for q in quads:
+        if isinstance(q.object, ox.NamedNode) and not q.object.value.startswith(ID):
+            users.setdefault(q.object.value, set()).add(_letter_of(q.subject.value))
+    results = [
+        replace(r, letter=letter)
+        for r in _results(report)
+        for letter in ([r.letter] if r.letter else sorted(users.get(r.focus, {""})))
+    ]
+    return sorted(results, key=lambda r: (r.letter, r.focus, r.shape, r.message))
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _term(term: ox.Term) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:  # rdflib's plain literal, as its N-Triples parser makes it
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def letter_quads_with_vocabulary(store: ox.Store, graph: ox.NamedNode) -> list[ox.Quad]:
     """A letter's graph and the vocabulary triples about the concepts it uses (broader ones too)."""
     quads = list(store.quads_for_pattern(None, None, None, graph))
-    todo = [q.object for q in quads if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(VOCAB)]
+    todo = [q.object for q in quads if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(SHARED)]
     seen: set[ox.NamedNode] = set()
     while todo:
         node = todo.pop()
@@ -59,7 +86,7 @@ def letter_quads_with_vocabulary(store: ox.Store, graph: ox.NamedNode) -> list[o
         seen.add(node)
         for q in store.quads_for_pattern(node, None, None, VOCABULARY_GRAPH):
             quads.append(q)
-            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(VOCAB):
+            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(SHARED):
                 todo.append(q.object)
     return quads
 
