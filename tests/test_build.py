@@ -72,3 +72,20 @@ def test_cli_build_then_query(tmp_path):
     result = runner.invoke(main, ["query", "decisions", "--store", str(tmp_path / "s"), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.stdout.count("\n") == 1 + 4  # header and the four items of the three letters
+
+
+def test_cli_validate_file_and_store(tmp_path):
+    quads = record_quads(extract_file(REAL)[0])
+    good, bad = tmp_path / "good.nq", tmp_path / "bad.nq"
+    good.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    outcome = "https://w3id.org/imr-kg/ontology#outcome"
+    bad.write_bytes(ox.serialize([q for q in quads if q.predicate.value != outcome], format=ox.RdfFormat.N_QUADS))
+    runner = CliRunner()
+    assert runner.invoke(main, ["validate", str(good)]).exit_code == 0
+    result = runner.invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert "Violation" in result.stdout and "#outcome" in result.stdout and "violation(s)" in result.stderr
+    assert runner.invoke(main, ["build", str(REAL), "--store", str(tmp_path / "s"), "--quiet"]).exit_code == 0
+    result = runner.invoke(main, ["validate", "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0 and "0 violation(s)" in result.stderr and "in 1 letter graph(s)" in result.stderr
+    assert runner.invoke(main, ["validate"]).exit_code == 2
