@@ -49,8 +49,10 @@ def split_letter(text: str) -> Layout:
     spec, sections = detect(text)
     first = min(start for start, _ in sections.values())
     header_end = text.rfind("\n", 0, first) if "\n" in text[:first] else 0
-    splitter = {"format1": _format1_items, "format2": _format2_items, "format3": _format3_items}[spec.name]
-    items = splitter(text, spec, sections)
+    if spec.name == "format3":
+        items = _format3_items(text, spec, sections)
+    else:
+        items = _headed_items(text, spec, sections, _F1_ITEM if spec.name == "format1" else _F2_ITEM)
     if not items:
         body = sections[spec.required]
         heading = spec.first_heading
@@ -59,19 +61,10 @@ def split_letter(text: str) -> Layout:
     return Layout(spec.name, (0, max(header_end, 0)), sections, items)
 
 
-def _format1_items(text: str, spec: LayoutSpec, sections: dict[str, Span]) -> list[ItemBlock]:
+def _headed_items(text: str, spec: LayoutSpec, sections: dict[str, Span], heading: re.Pattern[str]) -> list[ItemBlock]:
+    """Items that each open with a heading line (format1, format2), up to the next one."""
     start, end = sections["decisions"]
-    heads = list(_F1_ITEM.finditer(text, start, end))
-    return [
-        ItemBlock(n, _span(m, "request"), _span(m, "outcome"),
-                  **_fields(text, spec, m.end(), heads[n].start() if n < len(heads) else end))
-        for n, m in enumerate(heads, start=1)
-    ]
-
-
-def _format2_items(text: str, spec: LayoutSpec, sections: dict[str, Span]) -> list[ItemBlock]:
-    start, end = sections["decisions"]
-    heads = list(_F2_ITEM.finditer(text, start, end))
+    heads = list(heading.finditer(text, start, end))
     return [
         ItemBlock(n, _span(m, "request"), _span(m, "outcome"),
                   **_fields(text, spec, m.end(), heads[n].start() if n < len(heads) else end))
