@@ -7,7 +7,8 @@ from kg_build.extract.citations import citations
 from kg_build.extract.clinical import diagnoses, findings, prior_treatments
 from kg_build.extract.flags import quality_flags
 from kg_build.extract.phrases import rationale_phrase
-from kg_build.extract.rationale import conclusion, criteria, outcome_from_words
+from kg_build.extract.criteria import read_rationale
+from kg_build.extract.rationale import conclusion, outcome_from_words
 from kg_build.extract.request import parse_request
 from kg_build.extract.worker import age_and_sex, injury
 from kg_build.layout import ItemBlock, Layout
@@ -61,6 +62,7 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
     if block.outcome and written is None:  # format2: "is [not] medically necessary ..."
         written, _ = conclusion(doc, block.outcome)
     outcome = written or concluded or "upheld"
+    parts, criteria = read_rationale(doc, rationale)
     return {
         "number": block.number,
         "request": doc.text[slice(*block.request)],
@@ -70,7 +72,7 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
         "medically_necessary": outcome != "upheld",
         "guidelines": citations(doc, block.claims_administrator, "claims_administrator")
         + citations(doc, block.imro, "imro"),
-        "rationale": {"text": doc.text[slice(*rationale)], "span": list(rationale)},
-        "criteria": criteria(doc, rationale),
+        "rationale": {"text": doc.text[slice(*rationale)], "span": list(rationale), "parts": parts},
+        "criteria": criteria,
         "concluded_outcome": concluded,
     }
