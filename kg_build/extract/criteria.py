@@ -32,8 +32,10 @@ def read_rationale(doc: Doc, span: Span) -> tuple[list[dict], list[dict]]:
         if sentence == concluding:
             parts.append(_part("conclusion", sentence))
             continue
-        states = rp("criterion_sentence").search(doc.text, *sentence) and not _applies(doc, sentence)
-        if states or rp("guideline_sentence").search(doc.text, *sentence) and not _applies(doc, sentence):
+        guideline = (rp("criterion_sentence").search(doc.text, *sentence)
+                     or rp("guideline_sentence").search(doc.text, *sentence)) and not _applies(doc, sentence)
+        states = guideline and not rp("bare_recommendation").match(doc.text, *sentence)
+        if guideline:
             seen_guideline = True
             parts.append(_part("guideline", sentence))
             if states:
