@@ -198,6 +198,60 @@ def queries() -> None:
         click.echo(f"  columns: {', '.join(q.columns)}")
 
 
+@main.group()
+def criteria() -> None:
+    """Guideline criteria: find the ones the catalog (ontology/criteria.ttl) does not know yet."""
+
+
+@criteria.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--min-count", default=2, show_default=True, help="Show candidates stated at least this often.")
+@click.option("--similarity", default=0.6, show_default=True, help="Jaccard similarity (0-1) above which wordings are grouped.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def discover(paths: tuple[Path, ...], min_count: int, similarity: float, fmt: str) -> None:
+    """List the criteria of the letters under PATHS that match no catalog criterion, grouped
+    with their near duplicates and ordered by how often reviewers state them: the
+    candidates to add to ontology/criteria.ttl."""
+    from kg_build.use.discover import group_near_duplicates, uncatalogued
+
+    records = []
+    for path in letter_files(paths):
+        try:
+            records.append(extract_file(path)[0])
+        except LetterError as err:
+            click.echo(f"{path}: {err.stage}: {err.reason}", err=True)
+    groups = [g for g in group_near_duplicates(uncatalogued(records), similarity) if g.count >= min_count]
+    rows = [{"count": g.count, "letters": len(g.letters), "criterion": g.wording,
+             "topics": "; ".join(t for t, _ in g.topics.most_common(3)), "wordings": len(g.wordings),
+             "ids": " ".join(g.ids)} for g in groups]
+    _write_rows(rows, fmt)
+
+
+def _write_rows(rows: list[dict], fmt: str) -> None:
+    import csv
+
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=1))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["count"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from rich.table import Table
+
+        table = Table(*(rows[0] if rows else ["count"]))
+        for row in rows:
+            table.add_row(*(str(v) for v in row.values()))
+        _stdout().print(table)
+        _stdout().print(f"{len(rows)} candidate(s)")
+
+
+def _stdout():
+    from rich.console import Console
+
+    return Console()
+
+
 def _key_value(text: str) -> tuple[str, str]:
     from kg_build.use.query import QueryError
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from kg_build.extract.catalog import match, uncatalogued_id
 from kg_build.extract.phrases import rationale_phrase as rp
 from kg_build.extract.rationale import conclusion
 from kg_build.lexicon import load_yaml
@@ -23,8 +24,9 @@ _WORD = re.compile(r"[a-z][a-z-]{3,}")
 _TRIM = " ,.;:"
 
 
-def read_rationale(doc: Doc, span: Span) -> tuple[list[dict], list[dict]]:
-    """The rationale's parts (role and span of each sentence) and its criteria."""
+def read_rationale(doc: Doc, span: Span, topics: set[str] = frozenset()) -> tuple[list[dict], list[dict]]:
+    """The rationale's parts (role and span of each sentence) and its criteria, each linked
+    to the catalog (the guideline topics the reviewer cited come first)."""
     _, concluding = conclusion(doc, span)
     parts, stated, application = [], [], []
     seen_guideline = False
@@ -44,9 +46,19 @@ def read_rationale(doc: Doc, span: Span) -> tuple[list[dict], list[dict]]:
         else:
             parts.append(_part("application" if seen_guideline else "restatement", sentence))
             if seen_guideline:
-                application.append(sentence)
-    criteria = [_assess(doc, c, application) for clause in stated for c in _atoms(doc, clause)]
+                application += _facts(doc, sentence)
+    criteria = [_assess(doc, c, application, topics) for clause in stated for c in _atoms(doc, clause)]
     return parts, criteria
+
+
+def _facts(doc: Doc, sentence: Span) -> list[Span]:
+    """An application sentence cut into the facts it states."""
+    parts, cursor = [], sentence[0]
+    for m in rp("application_split").finditer(doc.text, *sentence):
+        parts.append(trim(doc.text, cursor, m.start(), _TRIM))
+        cursor = m.end()
+    parts.append(trim(doc.text, cursor, sentence[1], _TRIM))
+    return [p for p in parts if p[1] - p[0] > 3]
 
 
 def _part(role: str, span: Span) -> dict:
@@ -67,7 +79,7 @@ def _clauses(doc: Doc, sentence: Span) -> list[Span]:
         parts.append(trim(doc.text, cursor, m.start(), _TRIM))
         cursor = m.end()
     parts.append(trim(doc.text, cursor, sentence[1], _TRIM))
-    return [p for p in parts if p[1] - p[0] > 8]
+    return [_without_conjunction(doc, p) for p in parts if p[1] - p[0] > 8]
 
 
 def _atoms(doc: Doc, clause: Span) -> list[Span]:
@@ -78,12 +90,22 @@ def _atoms(doc: Doc, clause: Span) -> list[Span]:
         return [clause]
     examples = rp("criterion_examples").search(doc.text, lead.end(), clause[1])
     stop = examples.start() if examples else clause[1]
-    atoms, cursor = [], lead.end() if lead.group().startswith(":") else clause[0]
-    for m in rp("criterion_list_split").finditer(doc.text, lead.end(), stop):
+    cuts = list(rp("criterion_list_split").finditer(doc.text, lead.end(), stop))
+    if not cuts:
+        return [clause]
+    # "documentation of a, b" keeps its lead on the first item; "include: a, b" drops its own
+    keeps_lead = re.match(r"(?i)(?:documentation|evidence|review|monitoring)\b", lead.group())
+    atoms, cursor = [], lead.start() if keeps_lead else lead.end()
+    for m in cuts:
         atoms.append(trim(doc.text, cursor, m.start(), _TRIM))
         cursor = m.end()
     atoms.append(trim(doc.text, cursor, clause[1], _TRIM))
-    return [a for a in atoms if a[1] - a[0] > 3]
+    return [a for a in (_without_conjunction(doc, a) for a in atoms) if a[1] - a[0] > 3]
+
+
+def _without_conjunction(doc: Doc, span: Span) -> Span:
+    m = re.match(r"(?:and|or|nor)\s+", doc.text[span[0]:span[1]])
+    return (span[0] + m.end(), span[1]) if m else span
 
 
 @cache
@@ -97,26 +119,29 @@ def _stems(text: str) -> set[str]:
     return {w[:6] for w in words if len(w) > 3 and w not in _stopwords()}
 
 
-def _assess(doc: Doc, criterion: Span, application: list[Span]) -> dict:
+def _assess(doc: Doc, criterion: Span, application: list[Span], topics: set[str]) -> dict:
     text = doc.text[criterion[0]:criterion[1]]
-    stems = _stems(text)
+    known = match(text, {t.lower() for t in topics})
+    # the catalog's wordings of the criterion widen what counts as speaking of it
+    stems = _stems(" ".join([text, *(known.wordings if known else ())]))
     scored = [(len(stems & _stems(doc.text[s:e])), (s, e)) for s, e in application]
     relevant = [s for n, s in scored if n > 0]
-    result = {"text": text, "criterion_id": None, "status": "not_assessed", "evidence": None,
+    result = {"text": text, "criterion_id": known.id if known else uncatalogued_id(text),
+              "criterion_label": known.label if known else None, "status": "not_assessed", "evidence": None,
               "span": [criterion[0], criterion[1]]}
     if not relevant:
         return result
     best = doc.text[slice(*max(scored, key=lambda t: t[0])[1])]
-    result.update(status=_status(text, best), evidence=doc.text[relevant[0][0]:relevant[-1][1]],
+    result.update(status=_status(text, best, known is not None and known.met_when_absent), evidence=doc.text[relevant[0][0]:relevant[-1][1]],
                   evidence_span=[relevant[0][0], relevant[-1][1]])
     return result
 
 
-def _status(criterion: str, evidence: str) -> str:
+def _status(criterion: str, evidence: str, met_when_absent: bool) -> str:
     if rp("not_documented").search(evidence):
         return "not_documented"
     if rp("limit_exceeded").search(evidence):
         return "not_met"
-    asks_absence = bool(rp("negation").search(criterion))
+    asks_absence = met_when_absent or bool(rp("negation").search(criterion))
     denies = bool(rp("negation").search(evidence))
     return "not_met" if asks_absence != denies else "met"

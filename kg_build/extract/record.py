@@ -62,7 +62,9 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
     if block.outcome and written is None:  # format2: "is [not] medically necessary ..."
         written, _ = conclusion(doc, block.outcome)
     outcome = written or concluded or "upheld"
-    parts, criteria = read_rationale(doc, rationale)
+    guidelines = citations(doc, block.claims_administrator, "claims_administrator") + citations(doc, block.imro, "imro")
+    topics = {g.get("topic_normalized") or g.get("topic") or "" for g in guidelines if g["cited_by"] == "imro"}
+    parts, criteria = read_rationale(doc, rationale, topics)
     return {
         "number": block.number,
         "request": doc.text[slice(*block.request)],
@@ -70,8 +72,7 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
         **parse_request(doc, block.request),
         "outcome": outcome,
         "medically_necessary": outcome != "upheld",
-        "guidelines": citations(doc, block.claims_administrator, "claims_administrator")
-        + citations(doc, block.imro, "imro"),
+        "guidelines": guidelines,
         "rationale": {"text": doc.text[slice(*rationale)], "span": list(rationale), "parts": parts},
         "criteria": criteria,
         "concluded_outcome": concluded,

@@ -15,7 +15,7 @@ from kg_build.lexicon import Entry, lexicon, load_csv
 from kg_build.text import Doc
 
 
-def link_record(record: dict) -> dict:
+def link_diagnoses(record: dict) -> dict:
     for mention in record["diagnoses"]:
         entry, _ = _entry(mention["normalized"] or "")
         mention["concept"] = entry.name if entry else None

@@ -10,8 +10,6 @@ selectors on the letter's normalised text).
 
 from __future__ import annotations
 
-import hashlib
-
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg_build import __version__
@@ -320,10 +318,11 @@ def _guideline_concept(b: _Builder, citation: dict) -> NamedNode:
 
 
 def _criterion_concept(b: _Builder, criterion: dict, topic: NamedNode | None) -> NamedNode:
-    """A shared criterion: its catalog id, else its normalised wording under its guideline topic."""
-    text = " ".join(criterion["text"].lower().split())
-    key = criterion.get("criterion_id") or hashlib.sha256(text.encode()).hexdigest()[:16]
-    node = b.concept("criterion", vocab("criterion", key), criterion["text"])
+    """A shared criterion: a catalog criterion under its own label; an uncatalogued one labelled
+    by its identifier, each wording kept as an altLabel."""
+    key = criterion.get("criterion_id") or "uncatalogued"
+    node = b.concept("criterion", vocab("criterion", key), criterion.get("criterion_label") or key,
+                     written=" ".join(criterion["text"].split()))
     b.add(node, _A, imr("Criterion"), VOCABULARY_GRAPH)
     b.add(node, imr("guidelineTopic"), topic, VOCABULARY_GRAPH)
     return node

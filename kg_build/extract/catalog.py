@@ -1,0 +1,80 @@
+"""The curated catalog of canonical criteria (ontology/criteria.ttl), and a stable identifier
+for a criterion the catalog does not know.
+
+A catalog criterion is recognised by its phrase patterns (imr:phrasePattern), preferring
+those of the guideline topics the item's reviewer cited. A criterion the catalog does not
+know gets `uncatalogued-<hash>` of its content words, cut to stems and sorted, so that case,
+punctuation, plurals, small words and word order do not split one criterion into several;
+`imr-kg criteria discover` groups the near duplicates that remain, as catalog candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pyoxigraph as ox
+
+from kg_build.lexicon import load_yaml
+from kg_build.map.iris import IMR, RDF, SKOS, VOCAB
+from kg_build.paths import ONTOLOGY
+
+CATALOG = ONTOLOGY / "criteria.ttl"
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class CatalogCriterion:
+    id: str
+    label: str
+    topics: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+    wordings: tuple[str, ...]  # prefLabel, altLabels and evidence terms: words that speak of it
+    met_when_absent: bool  # met when the case shows an absence ("no aberrant behavior")
+
+
+@cache
+def catalog() -> tuple[CatalogCriterion, ...]:
+    """The catalog's criteria, in IRI order."""
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for triple in ox.parse(path=str(CATALOG), format=ox.RdfFormat.TURTLE):
+        by_subject.setdefault(triple.subject.value, {}).setdefault(triple.predicate.value, []).append(triple.object.value)
+    prefix = VOCAB + "criterion/"
+    return tuple(
+        CatalogCriterion(
+            id=subject.removeprefix(prefix),
+            label=props[SKOS + "prefLabel"][0],
+            topics=frozenset(t.lower() for t in props.get(IMR + "guidelineTopicName", [])),
+            patterns=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "phrasePattern", [])),
+            wordings=tuple(props[SKOS + "prefLabel"] + props.get(SKOS + "altLabel", []) + props.get(IMR + "evidenceTerm", [])),
+            met_when_absent=props.get(IMR + "metWhenAbsent", ["false"])[0] == "true",
+        )
+        for subject, props in sorted(by_subject.items())
+        if subject.startswith(prefix) and IMR + "Criterion" in props.get(RDF + "type", [])
+    )
+
+
+def match(text: str, topics: set[str]) -> CatalogCriterion | None:
+    """The catalog criterion whose pattern matches the most of the text, those of the cited
+    topics first."""
+    best: tuple[bool, int, str] | None = None
+    found = None
+    for entry in catalog():
+        longest = max((len(m.group()) for p in entry.patterns if (m := p.search(text))), default=0)
+        if longest:
+            key = (bool(entry.topics & topics), longest, entry.id)
+            if best is None or key[:2] > best[:2]:
+                best, found = key, entry
+    return found
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    return frozenset(load_yaml("rationale.yaml")["relevance_stopwords"]) | {"the", "and", "for", "with", "that", "are", "was"}
+
+
+def uncatalogued_id(text: str) -> str:
+    stems = sorted({w[:6] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _stopwords()})
+    return "uncatalogued-" + hashlib.sha256(" ".join(stems).encode()).hexdigest()[:12]
