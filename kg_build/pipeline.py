@@ -1,6 +1,7 @@
 """The stages in order: ingest -> layout -> extract -> link for one letter (`extract_file`),
 then map -> validate -> store for a whole build (`build`). A build also loads the ontology
-into its own named graph, so queries can use its labels and class hierarchy."""
+and the criteria catalog into named graphs of their own, so queries can use their labels,
+definitions and class hierarchy."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from kg_build.ingest import normalize, read_letter
 from kg_build.layout import split_letter
 from kg_build.link import link_record
 from kg_build.map import letter_graph, letter_id, record_quads
-from kg_build.map.iris import ONTOLOGY_GRAPH
+from kg_build.extract.catalog import CATALOG
+from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH
 from kg_build.paths import ONTOLOGY
 from kg_build.store import LetterStore
 
@@ -72,6 +74,7 @@ def build(paths: Iterable[Path], store: LetterStore, validate: bool = True, batc
     """Extract, map, validate and load every letter under paths; bad letters are skipped and reported."""
     summary = BuildSummary()
     store.replace_graph_from_file(ONTOLOGY_GRAPH, ONTOLOGY / "imr-kg.ttl")
+    store.replace_graph_from_file(CRITERIA_GRAPH, CATALOG)
     batch: list[tuple[Path, dict, list]] = []
     for path in letter_files(paths):
         try:

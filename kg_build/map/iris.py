@@ -19,6 +19,7 @@ VOCAB = BASE + "vocab/"
 GRAPH = BASE + "graph/"
 VOCABULARY_GRAPH = NamedNode(GRAPH + "vocabulary")
 ONTOLOGY_GRAPH = NamedNode(GRAPH + "ontology")
+CRITERIA_GRAPH = NamedNode(GRAPH + "criteria")
 ICD10CM = "http://purl.bioontology.org/ontology/ICD10CM/"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
