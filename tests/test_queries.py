@@ -145,11 +145,15 @@ def _terms(query, values):
     return {v.value: t for v, t in bind(query, values).items()}
 
 
+# rows only where the corpus has disagreeing cases; tests/test_criteria_queries.py builds some
+MAY_BE_EMPTY = {"criterion_consistency"}
+
+
 @pytest.mark.parametrize("query", shipped_queries(), ids=lambda q: q.name)
 def test_every_query_answers_and_twice_the_same(query, full):
     params = {p.name: REAL_IRI + "/item/1/decision" for p in query.parameters if not p.optional}
     first = rows(full, query.name, **params)
-    assert first, f"{query.name} returned no rows on the test letters"
+    assert first or query.name in MAY_BE_EMPTY, f"{query.name} returned no rows on the test letters"
     assert rows(full, query.name, **params) == first
 
 

@@ -70,6 +70,26 @@ def match(text: str, topics: set[str]) -> CatalogCriterion | None:
     return found
 
 
+def mentions(text: str, topics: set[str]) -> list[tuple[int, int, CatalogCriterion]]:
+    """Where the criteria of the cited topics are named in a clause: the longest match of each
+    pattern, longest first, none overlapping another. A clause naming several criteria states
+    several; the caller cuts it between them."""
+    found = []
+    for entry in _of_topics(frozenset(topics)):
+        for pattern in entry.patterns:
+            found += [(m.start(), m.end(), entry) for m in pattern.finditer(text) if m.end() > m.start()]
+    kept: list[tuple[int, int, CatalogCriterion]] = []
+    for start, end, entry in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        if all(end <= s or start >= e for s, e, _ in kept):
+            kept.append((start, end, entry))
+    return sorted(kept, key=lambda f: f[0])
+
+
+@cache
+def _of_topics(topics: frozenset[str]) -> tuple[CatalogCriterion, ...]:
+    return tuple(entry for entry in catalog() if entry.topics & topics)
+
+
 @cache
 def _stopwords() -> frozenset[str]:
     return frozenset(load_yaml("rationale.yaml")["relevance_stopwords"]) | {"the", "and", "for", "with", "that", "are", "was"}
