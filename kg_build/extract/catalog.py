@@ -57,16 +57,17 @@ def catalog() -> tuple[CatalogCriterion, ...]:
 
 
 def match(text: str, topics: set[str]) -> CatalogCriterion | None:
-    """The catalog criterion whose pattern matches the most of the text, those of the cited
-    topics first."""
-    best: tuple[bool, int, str] | None = None
-    found = None
-    for entry in catalog():
+    """The catalog criterion whose pattern matches the most of the text: among the cited
+    topics' criteria, else among all."""
+    return _longest(text, _of_topics(frozenset(topics))) or _longest(text, catalog())
+
+
+def _longest(text: str, entries: tuple[CatalogCriterion, ...]) -> CatalogCriterion | None:
+    best, found = 0, None
+    for entry in entries:
         longest = max((len(m.group()) for p in entry.patterns if (m := p.search(text))), default=0)
-        if longest:
-            key = (bool(entry.topics & topics), longest, entry.id)
-            if best is None or key[:2] > best[:2]:
-                best, found = key, entry
+        if longest > best:
+            best, found = longest, entry
     return found
 
 

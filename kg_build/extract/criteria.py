@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from kg_build.extract.catalog import CatalogCriterion, match, mentions, uncatalogued_id
 from kg_build.extract.phrases import rationale_phrase as rp
@@ -219,8 +219,9 @@ def _content(word: str) -> bool:
     return (len(word) > 3 or word[0].isdigit()) and word not in _stopwords()
 
 
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))}
+@lru_cache(maxsize=4096)  # facts and catalog wordings are stemmed again for every criterion
+def _stems(text: str) -> frozenset[str]:
+    return frozenset({_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))})
 
 
 def _criterion_stems(doc: Doc, c: _Criterion) -> tuple[set[str], set[str]]:
