@@ -56,6 +56,12 @@ def heading_regex(phrases: list[str], line_start: bool = True) -> str:
     return rf"(?im){anchor}(?:{alts})[ \t]*:?"
 
 
+@cache
+def text_fixes() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Words PDF extraction runs together, with how to write them apart (data/text_fixes.yaml)."""
+    return tuple((re.compile(glued), apart) for glued, apart in load_yaml("text_fixes.yaml").items())
+
+
 @dataclass(frozen=True)
 class PersonalData:
     """Regexes for personal data (data/personal_data.yaml)."""

@@ -92,3 +92,40 @@ def test_criterion_not_documented():
     by_text = {c["text"]: c for c in item["criteria"]}
     assert set(by_text) == {"documentation of pain relief", "functional improvement"}  # a list, split
     assert by_text["functional improvement"]["status"] == "not_documented"
+
+
+# the September 2013 wording of the 2013 layout (fictional, after the public shape of such letters)
+EARLY_2013 = """MAXIMUS FEDERAL SERVICES, INC.
+Notice of Independent Medical Review Determination
+Dated: 9/26/2013
+
+INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE
+An application for Independent Medical Review was filed on 9/6/2013 disputing the
+Utilization Review Denial dated 8/30/2013. A decision has been made for each of the
+treatment and/or services that were in dispute:
+1) MAXIMUS Federal Services, Inc. has determined the request for a 28 day
+functional restoration program is notmedically necessary and appropriate.
+2) MAXIMUS Federal Services, Inc. has determined the request for a 6 month
+follow-up aftercare program is medically necessary and appropriate.
+
+Medical Qualifications of the Expert Reviewer:
+The physician reviewer is Board Certified in Occupational Medicine and is licensed to
+practice in California.
+
+Case Summary:
+The patient is a 44 year-old female with a date of injury of 8/28/2001. She has chronic
+neck pain after years of repetitive keyboarding.
+"""
+
+
+def test_early_2013_wording_reads_its_items():
+    text = normalize(EARLY_2013)
+    record = build_record(text, split_letter(text), {"path": "x", "sha256": "0" * 64})
+    assert record["source"]["format"] == "format2"
+    assert [(i["request"], i["outcome"]) for i in record["items"]] == [
+        ("a 28 day functional restoration program", "upheld"),
+        ("a 6 month follow-up aftercare program", "overturned")]
+    assert record["items"][0]["service"] == "functional restoration program"
+    assert (record["reviewer"]["licensure"], record["reviewer"]["specialties"]) == (["California"], ["Occupational Medicine"])
+    assert (record["worker"]["age"], record["worker"]["sex"], record["injury"]["date"]) == (44, "female", "2001-08-28")
+    assert record["injury"]["mechanism"] == "cumulative trauma"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kg_build.lexicon import personal_data
+from kg_build.lexicon import personal_data, text_fixes
 
 _FOLD = str.maketrans({
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
@@ -46,6 +46,8 @@ def normalize(raw: str) -> str:
     paragraphs = _paragraphs(lines)
     width = _typical_width(lines)
     text = "\n\n".join("\n".join(_unwrap(par, width)) for par in paragraphs)
+    for glued, apart in text_fixes():
+        text = glued.sub(apart, text)
     return _redact(text).strip() + "\n"
 
 

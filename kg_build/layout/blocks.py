@@ -20,7 +20,8 @@ _F1_ITEM = re.compile(
     r"(?P<outcome>partially[ \t]+overturned|partially[ \t]+upheld|overturned|upheld)[ \t]*\.?[ \t]*$"
 )
 _F2_ITEM = re.compile(
-    r"(?im)^[ \t]*(?P<number>\d{1,2})[.)][ \t]+(?:the[ \t]+request(?:ed)?[ \t]+(?:for[ \t]+)?)?(?P<request>[^\n]+?)[ \t]+"
+    r"(?im)^[ \t]*(?P<number>\d{1,2})[.)][ \t]+(?:MAXIMUS[ \t]+Federal[ \t]+Services,?[ \t]+Inc\.?[ \t]+has[ \t]+determined[ \t]+(?:that[ \t]+)?)?"
+    r"(?:the[ \t]+request(?:ed)?[ \t]+(?:for[ \t]+)?)?(?P<request>[^\n]+?)[ \t]+"
     r"(?P<outcome>(?:is|are|was|were)[ \t]+(?:not[ \t]+)?medically[ \t]+necessary[^\n]*)$"
 )
 _F3_ISSUE = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)][ \t]+|-[ \t]+)?(?P<request>\S[^\n]*?)[ \t]*$")
