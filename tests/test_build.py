@@ -89,3 +89,17 @@ def test_cli_validate_file_and_store(tmp_path):
     result = runner.invoke(main, ["validate", "--store", str(tmp_path / "s")])
     assert result.exit_code == 0 and "0 violation(s)" in result.stderr and "in 1 letter graph(s)" in result.stderr
     assert runner.invoke(main, ["validate"]).exit_code == 2
+
+
+def test_a_criterion_is_one_iri_across_letters(tmp_path):
+    """Two letters stating the same criteria, one in other words, point to the same concepts."""
+    second = tmp_path / "second.txt"
+    second.write_text(REAL.read_text().replace(
+        "It should be an adjunct to other recommended treatments such as exercise.",
+        "Massage should be used only as an adjunct to other recommended treatment, such as exercise."))
+    concepts = []
+    for path in (REAL, second):
+        quads = record_quads(extract_file(path)[0])
+        concepts.append({q.object.value for q in quads if q.predicate.value.endswith("#assessesCriterion")})
+    assert concepts[0] == concepts[1]
+    assert "https://w3id.org/imr-kg/vocab/criterion/massage-adjunct-to-exercise" in concepts[0]
