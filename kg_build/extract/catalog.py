@@ -58,17 +58,36 @@ def catalog() -> tuple[CatalogCriterion, ...]:
 
 def match(text: str, topics: set[str]) -> CatalogCriterion | None:
     """The catalog criterion whose pattern matches the most of the text: among the cited
-    topics' criteria, else among all."""
-    return _longest(text, _of_topics(frozenset(topics))) or _longest(text, catalog())
+    topics' criteria when the catalog has any, else among all. A clause that names none of
+    the cited topics' criteria is not given another topic's: the same words mean different
+    criteria under different topics ('first-line' for opioids is not the topical analgesics'
+    failed first-line trial), and trying the whole catalog was most of the time spent here."""
+    return _longest(text, _of_topics(frozenset(topics)) or catalog())
 
 
 def _longest(text: str, entries: tuple[CatalogCriterion, ...]) -> CatalogCriterion | None:
     best, found = 0, None
-    for entry in entries:
-        longest = max((len(m.group()) for p in entry.patterns if (m := p.search(text))), default=0)
-        if longest > best:
-            best, found = longest, entry
+    for screen, group in _screened(entries):
+        if screen.search(text) is None:  # none of the group's patterns matches anywhere
+            continue
+        for entry in group:
+            longest = max((len(m.group()) for p in entry.patterns if (m := p.search(text))), default=0)
+            if longest > best:
+                best, found = longest, entry
     return found
+
+
+_GROUP = 4  # criteria per screening regex (measured: larger groups match too often to pay)
+
+
+@cache
+def _screened(entries: tuple[CatalogCriterion, ...]) -> tuple[tuple[re.Pattern[str], tuple[CatalogCriterion, ...]], ...]:
+    """The entries in groups, each with one regex that matches where any of its patterns does,
+    so that one search rules out a group: about a quarter less time against the whole catalog.
+    The entries keep their order, so the result is unchanged."""
+    groups = [entries[i:i + _GROUP] for i in range(0, len(entries), _GROUP)]
+    return tuple((re.compile("|".join(f"(?:{p.pattern})" for e in g for p in e.patterns) or "(?!)", re.IGNORECASE), g)
+                 for g in groups)
 
 
 def mentions(text: str, topics: set[str]) -> list[tuple[int, int, CatalogCriterion]]:

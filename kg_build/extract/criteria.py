@@ -6,9 +6,12 @@ that state conditions are cut into atomic criteria (clauses, the items of lists 
 "documentation of a, b and c", and the criteria of the catalog a clause names one after the
 other); the application is cut into facts, and each fact is given to the criteria it speaks
 to most (shared content words, the catalog's wordings and evidence terms). A criterion's
-status comes from its facts: "not documented" phrasing or a hedge is not_documented, a passed
-limit or count not_met, negation near the shared words decides met or not met, and no fact at
-all not_assessed. The phrases are in data/rationale.yaml.
+status comes from its facts: "not documented" phrasing or a hedge is not_documented; an age,
+a count or a duration is compared with the criterion's limit ('age over 65', 'up to 10
+visits', 'short-term'); a passed limit is not_met; a treatment untried cannot have failed and
+one tried without relief has; otherwise negation near the shared words decides met or not met,
+each word read with the polarity of where it comes from (the criterion's own words or the
+catalog's wordings); and no fact at all is not_assessed. The phrases are in data/rationale.yaml.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from kg_build.extract.rationale import conclusion
 from kg_build.lexicon import load_yaml
 from kg_build.text import Doc, Span, trim
 
-_MEASURE = re.compile(r"\d+(?:\.\d+)?\s*(?:/\s*10|%)")
+_MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
 _TRIM = " ,.;:"
 _FALLBACK = 1  # the least relevance at which a criterion no fact prefers takes its best fact
 _SCOPE = 5  # a negation speaks to the words at most this many words after it
+# kinds of fact a criterion may ask about, shared as if words: a span of time ('for over a
+# year') with a criterion that limits a duration, an age ('a 71-year-old') with one that asks for one
+_TIME, _AGE = "#time", "#age"
+_KINDS = frozenset({_TIME, _AGE})
 
 
 @dataclass
@@ -47,6 +54,8 @@ def read_rationale(doc: Doc, span: Span, topics: set[str] = frozenset()) -> tupl
     for sentence in doc.sentences(*span):
         if sentence == concluding:
             parts.append(_part("conclusion", sentence))
+            if seen_guideline:  # its reasons apply too ('... as the notes do not address the 4 A's')
+                application += [f for f in _facts(doc, sentence) if not rp("conclusion").search(doc.text, *f)]
         elif _states_guideline(doc, sentence, applying):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
@@ -54,7 +63,7 @@ def read_rationale(doc: Doc, span: Span, topics: set[str] = frozenset()) -> tupl
                 for clause in _clauses(doc, sentence):
                     if _applies(doc, clause):
                         application.append(clause)
-                    else:
+                    elif not _bare(doc, clause, topics):
                         stated.append((sentence, clause))
         else:
             parts.append(_part("application" if seen_guideline else "restatement", sentence))
@@ -79,6 +88,12 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool) -> bool:
     return not applying and bool(rp("criterion_sentence").search(doc.text, *sentence))
 
 
+def _bare(doc: Doc, clause: Span, topics: set[str]) -> bool:
+    """A clause that only says what is recommended ('Massage therapy is recommended as an
+    option, but ...'), with no condition to apply and no criterion the catalog knows."""
+    return bool(rp("bare_recommendation").match(doc.text, *clause)) and match(doc.text[clause[0]:clause[1]], topics) is None
+
+
 def _facts(doc: Doc, sentence: Span) -> list[Span]:
     """An application sentence cut into the facts it states."""
     parts, cursor = [], sentence[0]
@@ -86,7 +101,19 @@ def _facts(doc: Doc, sentence: Span) -> list[Span]:
         parts.append(trim(doc.text, cursor, m.start(), _TRIM))
         cursor = m.end()
     parts.append(trim(doc.text, cursor, sentence[1], _TRIM))
-    return [p for p in parts if p[1] - p[0] > 3]
+    return _joined_short(doc, [p for p in parts if p[1] - p[0] > 3])
+
+
+def _joined_short(doc: Doc, parts: list[Span]) -> list[Span]:
+    """A piece of a word or two is no fact but the subject of the next ('Function, however,
+    has not been quantified'): it joins the next piece."""
+    out: list[Span] = []
+    for part in parts:
+        if out and len(doc.text[out[-1][0]:out[-1][1]].split()) < 3:
+            out[-1] = (out[-1][0], part[1])
+        else:
+            out.append(part)
+    return out
 
 
 def _part(role: str, span: Span) -> dict:
@@ -201,7 +228,11 @@ def _stopwords() -> frozenset[str]:
 
 def _stem(word: str) -> str:
     """A word cut to six letters; a measure to its kind ('8/10' -> '/10', '50%' -> '%')."""
-    return re.sub(r"[\d.\s]+", "", word) if _MEASURE.fullmatch(word) else word[:6]
+    if _MEASURE.fullmatch(word):
+        return re.sub(r"^[\d.\s]+", "", word)
+    if len(word) > 4 and word[-1] == "s" and word[-2] not in "su":  # 'scores' meets 'score'; not 'sinus'
+        word = word[:-1]
+    return word[:6]
 
 
 def _tokens(text: str) -> list[tuple[int, str]]:
@@ -216,18 +247,25 @@ def _tokens(text: str) -> list[tuple[int, str]]:
 
 
 def _content(word: str) -> bool:
-    return (len(word) > 3 or word[0].isdigit()) and word not in _stopwords()
+    return (len(word) > 3 or word[0].isdigit() or word[0] in "/%") and word not in _stopwords()
 
 
 @lru_cache(maxsize=4096)  # facts and catalog wordings are stemmed again for every criterion
 def _stems(text: str) -> frozenset[str]:
-    return frozenset({_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))})
+    stems = {_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))}
+    kinds = {kind for kind, found in ((_TIME, _durations(text)), (_AGE, rp("application_age").search(text))) if found}
+    return frozenset(stems | kinds)
 
 
 def _criterion_stems(doc: Doc, c: _Criterion) -> tuple[set[str], set[str]]:
-    """The criterion's own words, and those of the catalog's wordings and evidence terms."""
-    own = _stems(doc.text[c.span[0]:c.span[1]])
-    return own, (_stems(" ".join(c.known.wordings)) - own) if c.known else set()
+    """The criterion's own words, and those of the catalog's wordings and evidence terms. A
+    criterion that limits a duration or asks for an age shares a word with every fact that
+    gives one."""
+    text = doc.text[c.span[0]:c.span[1]]
+    own = _stems(text) - _KINDS
+    wordings = (_stems(" ".join(c.known.wordings)) - own - _KINDS) if c.known else set()
+    kinds = {kind for kind, asks in ((_TIME, _time_limit(text)), (_AGE, rp("criterion_age").search(text))) if asks}
+    return own, wordings | kinds
 
 
 def _relevance(own: set[str], wordings: set[str], c: _Criterion, fact: str) -> int:
@@ -265,25 +303,55 @@ def _assess(doc: Doc, c: _Criterion) -> dict:
     facts = [doc.text[s:e] for _, (s, e) in c.facts]
     deciding = max(c.facts, key=lambda f: f[0])[1]
     own, wordings = _criterion_stems(doc, c)
-    status = (_counted(text, facts)
-              or _status(text, doc.text[deciding[0]:deciding[1]], own | wordings, c.known is not None and c.known.met_when_absent))
+    evidence = doc.text[deciding[0]:deciding[1]]
+    asks_absence = (c.known is not None and c.known.met_when_absent) or _asks_absence(text)
+    status = (_unknown_in(evidence, facts, asks_absence) or _aged(text, facts)
+              or _counted(text, facts) or _timed(text, facts) or _status(text, evidence, own, wordings, c.known))
     start, end = min(s for _, (s, _) in c.facts), max(e for _, (_, e) in c.facts)
     result.update(status=status, evidence=doc.text[start:end], evidence_span=[start, end])
     return result
 
 
-def _status(criterion: str, evidence: str, stems: set[str], met_when_absent: bool) -> str:
+def _status(criterion: str, evidence: str, own: set[str], wordings: set[str], known: CatalogCriterion | None) -> str:
+    met_when_absent = known is not None and known.met_when_absent
     asks_absence = met_when_absent or _asks_absence(criterion)
+    # the catalog's wordings ask for an absence when its label does ('no prior fusion')
+    catalog_absence = met_when_absent or (known is not None and _asks_absence(known.label))
+    if rp("limit_exceeded").search(evidence):
+        return "not_met"
+    if rp("criterion_failure").search(criterion) or (known is not None and rp("criterion_failure").search(known.label)):
+        if rp("application_untried").search(evidence):
+            return "not_met"  # a treatment not yet tried has not failed
+        if rp("application_failed").search(evidence):
+            return "met"
+    # the criterion's own words are read with its own polarity ('should not be a stand-alone
+    # treatment' asks for an absence), the catalog's wordings with the catalog's ('adjunct to exercise')
+    return "met" if _affirms(evidence, [(own, asks_absence), (wordings, catalog_absence)]) else "not_met"
+
+
+def _unknown_in(deciding: str, facts: list[str], asks_absence: bool) -> str | None:
+    """not_documented when the deciding fact says the records do not show the criterion, or
+    another of its facts does and the deciding one asserts no denial ('Gabapentin was started
+    in 2013, and no progress note since then comments on its effect'). It comes before any
+    arithmetic ('the records do not state how many visits were completed')."""
+    if _unknown(deciding, asks_absence):
+        return "not_documented"
+    if rp("negation").search(deciding) or rp("limit_exceeded").search(deciding):
+        return None
+    return next((s for s in (_unknown(f, asks_absence) for f in facts) if s), None)
+
+
+@lru_cache(maxsize=4096)  # a fact is checked again for every criterion it is given to
+def _unknown(evidence: str, asks_absence: bool) -> str | None:
+    """not_documented when the fact says the records do not show it, or hedges. 'No evidence
+    of aberrant behavior' asserts the absence a criterion may ask for."""
     unknown = rp("not_documented").search(evidence)
     if unknown and not (asks_absence and rp("application_asserted_absence").match(unknown.group())):
         return "not_documented"
-    if rp("application_hedge").search(evidence):
-        return "not_documented"
-    if rp("limit_exceeded").search(evidence):
-        return "not_met"
-    return "not_met" if asks_absence != _denies(evidence, stems) else "met"
+    return "not_documented" if rp("application_hedge").search(evidence) else None
 
 
+@lru_cache(maxsize=4096)  # asked of a criterion and of its catalog label at each step
 def _asks_absence(criterion: str) -> bool:
     """Whether the criterion is met by an absence. 'Not recommended unless X' asks for X;
     'not necessary if X' or 'not recommended for X' asks for X to be absent."""
@@ -294,15 +362,41 @@ def _asks_absence(criterion: str) -> bool:
     return bool(rp("negation").search(criterion))
 
 
-def _denies(evidence: str, stems: set[str]) -> bool:
-    """A negation counts when it comes shortly before a word the fact shares with the
-    criterion; a fact sharing no word (matched by pattern only) is read whole."""
+def _affirms(evidence: str, sources: list[tuple[set[str], bool]]) -> bool:
+    """Whether the fact gives what the criterion asks. sources: (stems, asks for an absence),
+    the criterion's own words first. A shared word is denied by a negation shortly before it,
+    or a finding word ('normal', 'intact') shortly after it. Denied words decide first (a fact
+    that denies part of a criterion speaks to it most); then words merely present. A fact
+    sharing no word (matched by pattern only) is read whole."""
     tokens = _tokens(evidence)
-    shared = [i for i, w in tokens if _content(w) and _stem(w) in stems]
-    negated = [i for i, w in tokens if rp("negation").fullmatch(w)]
-    if not shared:
-        return bool(rp("negation").search(evidence))
-    return any(0 <= q - p <= _SCOPE for p in negated for q in shared)
+    before = [i for i, w in tokens if rp("negation").fullmatch(w)]
+    after = [i for i, w in tokens if rp("negation_after").fullmatch(w)]
+    breaks = [i for i, w in tokens if rp("negation_scope_end").fullmatch(w)]
+    found = None
+    for stems, absence in sources:
+        shared = [i for i, w in tokens if _content(w) and _stem(w) in stems]
+        if any(_in_scope(p, q, breaks) for p in before for q in shared) or any(_in_scope(q, p, breaks) and p != q for p in after for q in shared):
+            return absence
+        if shared and found is None:
+            found = not absence
+    if found is not None:
+        return found
+    return bool(rp("negation").search(evidence)) == sources[0][1]
+
+
+def _in_scope(first: int, last: int, breaks: list[int]) -> bool:
+    """Whether the word at `last` is within a few words after `first`, in the same clause
+    ('8/10 without medication and 4/10 with it' does not deny the 4/10)."""
+    return 0 <= last - first <= _SCOPE and not any(first < b < last for b in breaks)
+
+
+def _aged(criterion: str, facts: list[str]) -> str | None:
+    """An age floor ('age over 65') against the age a fact gives ('a 71-year-old claimant')."""
+    floor = rp("criterion_age").search(criterion)
+    ages = [int(next(g for g in m.groups() if g)) for f in facts for m in rp("application_age").finditer(f)]
+    if floor is None or not ages:
+        return None
+    return "met" if max(ages) > int(floor.group("age")) else "not_met"
 
 
 def _counted(criterion: str, facts: list[str]) -> str | None:
@@ -334,4 +428,64 @@ def _counts(text: str) -> list[tuple[str, int, bool]]:
         value = int(n) if n.isdigit() else _numbers().get(n)
         if value is not None:
             out.append((units.get(m.group("unit").lower(), m.group("unit").lower()), value, bool(m.group("past"))))
+    if not any(unit == "level" for unit, _, _ in out):  # 'at L3-L4, L4-L5 and L5-S1' asks for three levels
+        levels = 1 if rp("single_level").search(text) else len({re.sub(r"\s", "", m.group()).lower()
+                                                                 for m in rp("spinal_level").finditer(text)})
+        if levels:
+            out.append(("level", levels, False))
     return out
+
+
+def _timed(criterion: str, facts: list[str]) -> str | None:
+    """A duration limit ('short-term', 'limit their use to 4 weeks', 'persisting beyond 3-4
+    weeks') against the longest time the facts give ('nightly for over a year')."""
+    limit = _time_limit(criterion)
+    spans = [high for f in facts for _, high, _ in _durations(f)]
+    if limit is None or not spans:
+        return None
+    cap, days = limit
+    if cap:
+        return "not_met" if max(spans) > days else "met"
+    return "met" if max(spans) >= days else "not_met"
+
+
+@lru_cache(maxsize=1024)
+def _time_limit(criterion: str) -> tuple[bool, int] | None:
+    """(whether it is a cap, days) of a criterion that limits a duration: the duration right
+    after a cue ('limit their use to', 'beyond'), a floor taking the low end of a range and a
+    cap the high end; else 'short-term' with the first duration given, or two to six weeks. A
+    criterion that counts visits ('9-10 visits over 8 weeks') is left to the count."""
+    if _counts(criterion):
+        return None
+    durations = _durations(criterion)
+    for low, high, start in durations:
+        lead = criterion[max(0, start - 40):start]
+        if rp("criterion_time_min").search(lead):
+            return False, low
+        if rp("criterion_time_max").search(lead):
+            return True, high
+    if m := rp("criterion_short_term").search(criterion):
+        after = [high for _, high, start in durations if start >= m.start()]
+        return True, after[0] if after else load_yaml("rationale.yaml")["short_term_days"]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _durations(text: str) -> tuple[tuple[int, int, int], ...]:
+    """Each span of time in the text: (low, high) in days and where it starts."""
+    units = load_yaml("rationale.yaml")["duration_days"]
+    out = []
+    for m in rp("duration").finditer(text):
+        if m.group("since"):
+            out.append((365, 365, m.start()))
+            continue
+        low, high = _number(m.group("n")), _number(m.group("m") or m.group("n"))
+        if low is not None and high is not None:
+            unit = units[m.group("unit").lower()]
+            out.append((low * unit, high * unit, m.start()))
+    return tuple(out)
+
+
+def _number(word: str) -> int | None:
+    word = word.lower()
+    return int(word) if word.isdigit() else 1 if word in ("a", "an") else _numbers().get(word)
