@@ -29,6 +29,23 @@ ALL_LETTERS = sorted(
 )
 
 
+def python_value(term):
+    """A SPARQL result cell as a Python value: numbers and booleans typed, IRIs and strings as text."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        kind = term.datatype.value.rsplit("#", 1)[-1]
+        if kind in ("integer", "nonNegativeInteger", "int", "long"):
+            return int(term.value)
+        if kind == "decimal":
+            return float(term.value)
+        if kind == "boolean":
+            return term.value == "true"
+    return term.value
+
+
 @pytest.fixture(scope="session")
 def schema() -> dict:
     return json.loads((SHARED / "schemas" / "letter-record.schema.json").read_text())

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from conftest import SHARED, TESTS
+from conftest import SHARED, TESTS, python_value
 from kg_build.cli import main
 from kg_build.extract.catalog import CATALOG
 from kg_build.map import letter_id
@@ -96,22 +96,12 @@ def mixed(tmp_path_factory, fictional) -> ox.Store:
     return _build(tmp_path_factory.mktemp("criteria-mixed"), [SHARED / "letters", fictional])
 
 
-def _py(term):
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        kind = term.datatype.value.rsplit("#", 1)[-1]
-        if kind in ("integer", "nonNegativeInteger", "int", "long"):
-            return int(term.value)
-        if kind == "decimal":
-            return float(term.value)
-    return term.value
 
 
 def rows(store: ox.Store, name: str, **params: str) -> list[dict]:
     solutions = run(store, load_query(name), params)
     columns = [v.value for v in solutions.variables]
-    return [{c: _py(s[c]) for c in columns} for s in solutions]
+    return [{c: python_value(s[c]) for c in columns} for s in solutions]
 
 
 def _rate(part: int, whole: int) -> float | None:

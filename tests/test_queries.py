@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from conftest import SHARED, SHARED_GOLD, TEST_GOLD, TESTS, letter_for
+from conftest import SHARED, SHARED_GOLD, TEST_GOLD, TESTS, letter_for, python_value
 from kg_build.cli import main
 from kg_build.map import letter_id
 from kg_build.pipeline import build, extract_file
@@ -66,24 +66,12 @@ def real(tmp_path_factory) -> ox.Store:
     return store.store
 
 
-def _py(term):
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        kind = term.datatype.value.rsplit("#", 1)[-1]
-        if kind in ("integer", "nonNegativeInteger", "int", "long"):
-            return int(term.value)
-        if kind == "decimal":
-            return float(term.value)
-        if kind == "boolean":
-            return term.value == "true"
-    return term.value
 
 
 def rows(store: ox.Store, name: str, **params: str) -> list[dict]:
     solutions = run(store, load_query(name), params)
     columns = [v.value for v in solutions.variables]
-    return [{c: _py(s[c]) for c in columns} for s in solutions]
+    return [{c: python_value(s[c]) for c in columns} for s in solutions]
 
 
 def _gold() -> list[tuple[str, dict]]:
