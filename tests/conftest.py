@@ -46,6 +46,15 @@ def python_value(term):
     return term.value
 
 
+def query_rows(store, name: str, **params: str) -> list[dict]:
+    """The rows of a shipped query as dicts of Python values."""
+    from kg_build.use.query import load_query, run
+
+    solutions = run(store, load_query(name), params)
+    columns = [v.value for v in solutions.variables]
+    return [{c: python_value(s[c]) for c in columns} for s in solutions]
+
+
 @pytest.fixture(scope="session")
 def schema() -> dict:
     return json.loads((SHARED / "schemas" / "letter-record.schema.json").read_text())

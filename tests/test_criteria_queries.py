@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from conftest import SHARED, TESTS, python_value
+from conftest import SHARED, TESTS, query_rows
 from kg_build.cli import main
 from kg_build.extract.catalog import CATALOG
 from kg_build.map import letter_id
@@ -96,12 +96,7 @@ def mixed(tmp_path_factory, fictional) -> ox.Store:
     return _build(tmp_path_factory.mktemp("criteria-mixed"), [SHARED / "letters", fictional])
 
 
-
-
-def rows(store: ox.Store, name: str, **params: str) -> list[dict]:
-    solutions = run(store, load_query(name), params)
-    columns = [v.value for v in solutions.variables]
-    return [{c: python_value(s[c]) for c in columns} for s in solutions]
+rows = query_rows
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -19,12 +19,12 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from conftest import SHARED, SHARED_GOLD, TEST_GOLD, TESTS, letter_for, python_value
+from conftest import SHARED, SHARED_GOLD, TEST_GOLD, TESTS, letter_for, query_rows
 from kg_build.cli import main
 from kg_build.map import letter_id
 from kg_build.pipeline import build, extract_file
 from kg_build.store import LetterStore
-from kg_build.use.query import _PARAM, QueryError, load_query, run, shipped_queries
+from kg_build.use.query import _PARAM, QueryError, load_query, shipped_queries
 
 REAL = SHARED / "letters" / "real" / "000_dfff67da9d1ba237.txt"
 GOLD = SHARED_GOLD + TEST_GOLD
@@ -66,12 +66,7 @@ def real(tmp_path_factory) -> ox.Store:
     return store.store
 
 
-
-
-def rows(store: ox.Store, name: str, **params: str) -> list[dict]:
-    solutions = run(store, load_query(name), params)
-    columns = [v.value for v in solutions.variables]
-    return [{c: python_value(s[c]) for c in columns} for s in solutions]
+rows = query_rows
 
 
 def _gold() -> list[tuple[str, dict]]:
