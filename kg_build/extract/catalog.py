@@ -33,6 +33,7 @@ class CatalogCriterion:
     patterns: tuple[re.Pattern[str], ...]
     wordings: tuple[str, ...]  # prefLabel, altLabels and evidence terms: words that speak of it
     met_when_absent: bool  # met when the case shows an absence ("no aberrant behavior")
+    broader: str | None = None  # the umbrella criterion this one is one way of meeting
 
 
 @cache
@@ -50,6 +51,7 @@ def catalog() -> tuple[CatalogCriterion, ...]:
             patterns=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "phrasePattern", [])),
             wordings=tuple(props[SKOS + "prefLabel"] + props.get(SKOS + "altLabel", []) + props.get(IMR + "evidenceTerm", [])),
             met_when_absent=props.get(IMR + "metWhenAbsent", ["false"])[0] == "true",
+            broader=next((b.removeprefix(prefix) for b in props.get(SKOS + "broader", [])), None),
         )
         for subject, props in sorted(by_subject.items())
         if subject.startswith(prefix) and IMR + "Criterion" in props.get(RDF + "type", [])

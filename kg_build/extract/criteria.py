@@ -11,7 +11,9 @@ a count or a duration is compared with the criterion's limit ('age over 65', 'up
 visits', 'short-term'); a passed limit is not_met; a treatment untried cannot have failed and
 one tried without relief has; otherwise negation near the shared words decides met or not met,
 each word read with the polarity of where it comes from (the criterion's own words or the
-catalog's wordings); and no fact at all is not_assessed. The phrases are in data/rationale.yaml.
+catalog's wordings); a fact that sets the criterion aside, or no fact at all, is not_assessed,
+except that an umbrella criterion then takes the status of its stated sub-criteria. The
+phrases are in data/rationale.yaml.
 """
 
 from __future__ import annotations
@@ -72,7 +74,24 @@ def read_rationale(doc: Doc, span: Span, topics: set[str] = frozenset()) -> tupl
                 application += _facts(doc, sentence)
     criteria = _merged([(sentence, c) for sentence, clause in stated for c in _criteria_of(doc, clause, topics)])
     _give_facts(doc, criteria, application)
-    return parts, [_assess(doc, c) for c in criteria]
+    return parts, _by_sub_criteria(criteria, [_assess(doc, c) for c in criteria])
+
+
+def _by_sub_criteria(criteria: list[_Criterion], assessed: list[dict]) -> list[dict]:
+    """An umbrella criterion the application does not speak to ('intermediate or high risk
+    for GI events') is judged from the stated criteria that are ways of meeting it (the
+    catalog's skos:broader): met when any is met, else not documented when any is, else not
+    met; its evidence is theirs."""
+    for c, result in zip(criteria, assessed):
+        if c.known is None or result["status"] != "not_assessed":
+            continue
+        subs = [r for s, r in zip(criteria, assessed)
+                if s.known is not None and s.known.broader == c.known.id and r["status"] != "not_assessed"]
+        for status in ("met", "not_documented", "not_met"):
+            if deciding := next((r for r in subs if r["status"] == status), None):
+                result.update(status=status, evidence=deciding["evidence"], evidence_span=deciding["evidence_span"])
+                break
+    return assessed
 
 
 def _states_guideline(doc: Doc, sentence: Span, applying: bool) -> bool:
@@ -143,7 +162,7 @@ def _criteria_of(doc: Doc, clause: Span, topics: set[str]) -> list[_Criterion]:
     for the rest of that item (the list was cut inside it), and neighbours naming the same
     criterion are one."""
     found: list[_Criterion] = []
-    for atom in _atoms(doc, clause):
+    for atom in _atoms(doc, clause, topics):
         for piece in _by_catalog(doc, atom, topics):
             known = match(doc.text[piece[0]:piece[1]], topics)
             if found and (known is None and found[-1].known is not None
@@ -154,7 +173,7 @@ def _criteria_of(doc: Doc, clause: Span, topics: set[str]) -> list[_Criterion]:
     return found
 
 
-def _atoms(doc: Doc, clause: Span) -> list[Span]:
+def _atoms(doc: Doc, clause: Span, topics: set[str]) -> list[Span]:
     """A clause listing several criteria ('documentation of a, b and c') -> one span each;
     examples ('such as x, y and z') stay with their criterion."""
     lead = rp("criterion_list").search(doc.text, *clause)
@@ -165,9 +184,12 @@ def _atoms(doc: Doc, clause: Span) -> list[Span]:
     cuts = list(rp("criterion_list_split").finditer(doc.text, lead.end(), stop))
     if not cuts:
         return [clause]
-    # "documentation of a, b" keeps its lead on the first item; "include: a, b" drops its own
+    # "documentation of a, b" keeps its lead on the first item, and what comes before it when
+    # that names a criterion too ('imaging evidence of a lesion', 'caused by musculoskeletal
+    # conditions, with evidence of ...'); "include: a, b" drops its own lead
     keeps_lead = re.match(r"(?i)(?:documentation|evidence|review|monitoring)\b", lead.group())
-    atoms, cursor = [], lead.start() if keeps_lead else lead.end()
+    before = lead.start() if not mentions(doc.text[clause[0]:lead.start()], topics) else clause[0]
+    atoms, cursor = [], before if keeps_lead else lead.end()
     for m in cuts:
         atoms.append(trim(doc.text, cursor, m.start(), _TRIM))
         cursor = m.end()
@@ -178,21 +200,39 @@ def _atoms(doc: Doc, clause: Span) -> list[Span]:
 def _by_catalog(doc: Doc, atom: Span, topics: set[str]) -> list[Span]:
     """An atom that names several catalog criteria one after the other ('a second-line option
     for short-term treatment of acute exacerbations') -> one span each, cut at the last
-    connective between two of them. Names inside examples ('such as ...') do not count."""
+    connective between two of them (a comma or 'and'), else at the first weak one ('for
+    patients who are homebound'). Names inside examples ('such as ...') do not count."""
     text = doc.text[atom[0]:atom[1]]
-    examples = rp("criterion_examples").search(text)
-    limit = examples.start() if examples else len(text)
-    named = [(s, e, entry) for s, e, entry in mentions(text, topics) if s < limit]
+    first, last = _examples(text)
+    named = [(s, e, entry) for s, e, entry in mentions(text, topics) if not first <= s < last]
     pieces, cursor = [], 0
     for (_, end, a), (start, _, b) in zip(named, named[1:]):
         if a.id == b.id:
             continue
-        cut = _last(rp("criterion_atom_cut"), text, end, start) or _last(rp("criterion_atom_cut_weak"), text, end, start)
-        stop, resume = (cut.start(), cut.end()) if cut else (start, start)
+        cut = _last(rp("criterion_atom_cut"), text, end, start) or rp("criterion_atom_cut_weak").search(text, end, start)
+        if cut is None:
+            stop = resume = start
+        else:  # a word opening a clause stays with it ('if there is objective functional improvement')
+            stop, resume = cut.start(), cut.start("keep") if cut.groupdict().get("keep") else cut.end()
         pieces.append(trim(doc.text, atom[0] + cursor, atom[0] + stop, _TRIM))
         cursor = resume
     pieces.append(trim(doc.text, atom[0] + cursor, atom[1], _TRIM))
     return [_without_conjunction(doc, p) for p in pieces if p[1] - p[0] > 3]
+
+
+def _examples(text: str) -> tuple[int, int]:
+    """Where the examples of a criterion are ('such as locking or giving way'): from the cue
+    to the closing parenthesis, or to the first comma after it, where the next criterion
+    begins ('..., signs of a tear on examination'), or the verb of a clause the examples
+    open ('such as Voltaren gel are indicated for'); (n, n) when none."""
+    cue = rp("criterion_examples").search(text)
+    if cue is None:
+        return len(text), len(text)
+    if cue.group() == "(":
+        end = text.find(")", cue.end())
+        return cue.start(), end if end >= 0 else len(text)
+    end = rp("criterion_examples_end").search(text, cue.end())
+    return cue.start(), end.start() if end else len(text)
 
 
 def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
@@ -304,6 +344,8 @@ def _assess(doc: Doc, c: _Criterion) -> dict:
     deciding = max(c.facts, key=lambda f: f[0])[1]
     own, wordings = _criterion_stems(doc, c)
     evidence = doc.text[deciding[0]:deciding[1]]
+    if rp("application_set_aside").search(evidence):
+        return result  # the rationale sets the criterion aside: it is stated, not applied
     asks_absence = (c.known is not None and c.known.met_when_absent) or _asks_absence(text)
     status = (_unknown_in(evidence, facts, asks_absence) or _aged(text, facts)
               or _counted(text, facts) or _timed(text, facts) or _status(text, evidence, own, wordings, c.known))
