@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from typing import Iterable
 
 _TOKEN = re.compile(r"\w+(?:['-]\w+)*|[&/+%#]")
 # a sentence ends at . ! ? before white space and a capital, digit or quote, or at a line end;
@@ -85,6 +86,16 @@ def sentences(text: str, start: int, end: int) -> list[Span]:
             begin = m.end()
     spans.append((begin, end))
     return [trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def split_at(text: str, start: int, end: int, cuts: Iterable[tuple[int, int]], chars: str = " \t\n") -> list[Span]:
+    """The pieces of text[start:end] between the cuts ((start, end) spans, in order), trimmed."""
+    pieces, cursor = [], start
+    for cut_start, cut_end in cuts:
+        pieces.append(trim(text, cursor, cut_start, chars))
+        cursor = cut_end
+    pieces.append(trim(text, cursor, end, chars))
+    return pieces
 
 
 def trim(text: str, start: int, end: int, chars: str = " \t\n") -> Span:

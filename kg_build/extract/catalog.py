@@ -17,7 +17,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from kg_build.lexicon import load_yaml
+from kg_build.extract.phrases import relevance_stopwords
 from kg_build.map.iris import IMR, RDF, SKOS, VOCAB
 from kg_build.paths import ONTOLOGY
 
@@ -114,7 +114,7 @@ def _of_topics(topics: frozenset[str]) -> tuple[CatalogCriterion, ...]:
 
 @cache
 def _stopwords() -> frozenset[str]:
-    return frozenset(load_yaml("rationale.yaml")["relevance_stopwords"]) | {"the", "and", "for", "with", "that", "are", "was"}
+    return relevance_stopwords() | {"the", "and", "for", "with", "that", "are", "was"}
 
 
 def uncatalogued_id(text: str) -> str:

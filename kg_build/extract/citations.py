@@ -10,7 +10,7 @@ import re
 
 from kg_build.extract.phrases import rationale_phrase as rp
 from kg_build.lexicon import lexicon
-from kg_build.text import Doc, Span, trim
+from kg_build.text import Doc, Span, split_at
 
 _TIDY = re.compile(r"^[\s,.;:()-]+|[\s,.;:(-]+$")
 _SPACES = re.compile(r"\s{2,}")
@@ -41,11 +41,7 @@ def _pieces(doc: Doc, field: Span) -> list[Span]:
     for start, end in doc.sentences(*field):
         cuts = sorted([(m.start(), m.end()) for m in rp("citation_split").finditer(doc.text, start, end)]
                       + [(m.start(), m.start()) for m in rp("citation_lead").finditer(doc.text, start, end)])
-        cursor = start
-        for cut_start, cut_end in cuts:
-            out.append(trim(doc.text, cursor, cut_start, " .;,\n"))
-            cursor = cut_end
-        out.append(trim(doc.text, cursor, end, " ;\n"))
+        out += split_at(doc.text, start, end, cuts, " .;,\n")
     return [p for p in out if p[1] - p[0] > 2]
 
 

@@ -6,7 +6,7 @@ import re
 
 from kg_build.extract.phrases import phrase, words
 from kg_build.lexicon import Lexicon, lexicon
-from kg_build.text import Doc, Span, trim
+from kg_build.text import Doc, Span, split_at, trim
 
 _LIST_SPLIT = re.compile(r"\s*(?:,|;)\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as|along with|plus)\s+")
 _ARTICLE = re.compile(r"(?i)(?:(?:a|an|the|his|her|their|some|several|multiple|prior|previous|ongoing|conservative|include|including)\s+)+")
@@ -45,13 +45,8 @@ def list_items(doc: Doc, region: Span, trigger: re.Pattern[str], protect: Lexico
 def _split_list(doc: Doc, span: Span, protect: Lexicon) -> list[Span]:
     """A list's items: split at commas, semicolons and 'and'/'or', except inside a known name."""
     protected = [(x.start, x.end) for x in protect.find(doc, *span)]
-    items, cursor = [], span[0]
-    for cut in _LIST_SPLIT.finditer(doc.text, *span):
-        if not any(s < cut.start() < e for s, e in protected):
-            items.append(trim(doc.text, cursor, cut.start(), " .,;:"))
-            cursor = cut.end()
-    items.append(trim(doc.text, cursor, span[1], " .,;:"))
-    return items
+    cuts = (m.span() for m in _LIST_SPLIT.finditer(doc.text, *span) if not any(s < m.start() < e for s, e in protected))
+    return split_at(doc.text, *span, cuts, " .,;:")
 
 
 def _strip_lead(doc: Doc, span: Span) -> Span:

@@ -24,9 +24,10 @@ from functools import cache, lru_cache
 
 from kg_build.extract.catalog import CatalogCriterion, match, mentions, uncatalogued_id
 from kg_build.extract.phrases import rationale_phrase as rp
+from kg_build.extract.phrases import relevance_stopwords
 from kg_build.extract.rationale import conclusion
 from kg_build.lexicon import load_yaml
-from kg_build.text import Doc, Span, trim
+from kg_build.text import Doc, Span, split_at, trim
 
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
@@ -115,11 +116,7 @@ def _bare(doc: Doc, clause: Span, topics: set[str]) -> bool:
 
 def _facts(doc: Doc, sentence: Span) -> list[Span]:
     """An application sentence cut into the facts it states."""
-    parts, cursor = [], sentence[0]
-    for m in rp("application_split").finditer(doc.text, *sentence):
-        parts.append(trim(doc.text, cursor, m.start(), _TRIM))
-        cursor = m.end()
-    parts.append(trim(doc.text, cursor, sentence[1], _TRIM))
+    parts = split_at(doc.text, *sentence, (m.span() for m in rp("application_split").finditer(doc.text, *sentence)), _TRIM)
     return _joined_short(doc, [p for p in parts if p[1] - p[0] > 3])
 
 
@@ -148,11 +145,8 @@ def _clauses(doc: Doc, sentence: Span) -> list[Span]:
     """A criterion sentence without its lead-in ('Criteria include'), cut at clause boundaries."""
     lead = rp("criterion_lead").match(doc.text, *sentence)
     start = lead.end() if lead else sentence[0]
-    parts, cursor = [], start
-    for m in rp("criterion_split").finditer(doc.text, start, sentence[1]):
-        parts.append(trim(doc.text, cursor, m.start(), _TRIM))
-        cursor = m.end()
-    parts.append(trim(doc.text, cursor, sentence[1], _TRIM))
+    cuts = (m.span() for m in rp("criterion_split").finditer(doc.text, start, sentence[1]))
+    parts = split_at(doc.text, start, sentence[1], cuts, _TRIM)
     return [_without_conjunction(doc, p) for p in parts if p[1] - p[0] > 8]
 
 
@@ -189,11 +183,7 @@ def _atoms(doc: Doc, clause: Span, topics: set[str]) -> list[Span]:
     # conditions, with evidence of ...'); "include: a, b" drops its own lead
     keeps_lead = re.match(r"(?i)(?:documentation|evidence|review|monitoring)\b", lead.group())
     before = lead.start() if not mentions(doc.text[clause[0]:lead.start()], topics) else clause[0]
-    atoms, cursor = [], before if keeps_lead else lead.end()
-    for m in cuts:
-        atoms.append(trim(doc.text, cursor, m.start(), _TRIM))
-        cursor = m.end()
-    atoms.append(trim(doc.text, cursor, clause[1], _TRIM))
+    atoms = split_at(doc.text, before if keeps_lead else lead.end(), clause[1], (m.span() for m in cuts), _TRIM)
     return [a for a in (_without_conjunction(doc, a) for a in atoms) if a[1] - a[0] > 3]
 
 
@@ -261,9 +251,6 @@ def _merged(criteria: list[tuple[Span, _Criterion]]) -> list[_Criterion]:
     return kept
 
 
-@cache
-def _stopwords() -> frozenset[str]:
-    return frozenset(load_yaml("rationale.yaml")["relevance_stopwords"])
 
 
 def _stem(word: str) -> str:
@@ -287,7 +274,7 @@ def _tokens(text: str) -> list[tuple[int, str]]:
 
 
 def _content(word: str) -> bool:
-    return (len(word) > 3 or word[0].isdigit() or word[0] in "/%") and word not in _stopwords()
+    return (len(word) > 3 or word[0].isdigit() or word[0] in "/%") and word not in relevance_stopwords()
 
 
 @lru_cache(maxsize=4096)  # facts and catalog wordings are stemmed again for every criterion

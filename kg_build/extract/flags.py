@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 
 from kg_build.extract.phrases import phrase, words
-from kg_build.extract.worker import pronoun_sex
+from kg_build.extract.worker import pronoun_sex, without_he_she
 from kg_build.text import Doc
 
 # the order dates must follow in a case; pairs out of order are flagged
 _DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
-_HE_SHE = re.compile(r"(?i)\b(?:he/she|she/he|his/her|her/his|him/her)\b")
 
 
 def quality_flags(doc: Doc, record: dict, letter_outcome: str | None) -> list[dict]:
@@ -35,7 +33,7 @@ def _sex_mismatch(doc: Doc, record: dict) -> list[dict]:
         said = pronoun_sex(doc.text[start:end])
         if stated and said and said != stated:
             regex = words("pronouns")[said]
-            clean = _HE_SHE.sub(lambda m: " " * len(m.group()), doc.text[start:end])
+            clean = without_he_she(doc.text[start:end])
             m = regex.search(clean)
             where = [start + m.start(), start + m.end()] if m else None
             flags.append(_flag("sex_mismatch", f"the case summary says {stated}; the rationale of item {item['number']} "

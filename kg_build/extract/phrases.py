@@ -43,6 +43,12 @@ def rationale_phrase(name: str) -> re.Pattern[str]:
 
 
 @cache
+def relevance_stopwords() -> frozenset[str]:
+    """Words too common to tie a criterion to a fact (data/rationale.yaml)."""
+    return frozenset(load_yaml("rationale.yaml")["relevance_stopwords"])
+
+
+@cache
 def words(name: str, file: str = "phrases.yaml") -> dict[str, re.Pattern[str]]:
     """A mapping of value -> word list from a phrase file, as whole-word regexes."""
     return {key: re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, ws))})\b") for key, ws in load_yaml(file)[name].items()}

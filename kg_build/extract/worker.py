@@ -31,10 +31,15 @@ def sex_word(text: str) -> str | None:
 
 def pronoun_sex(text: str) -> str | None:
     """The sex of the majority of third-person pronouns ('he/she' does not count)."""
-    text = _HE_SHE.sub(" ", text)
+    text = without_he_she(text)
     counts = {sex: len(regex.findall(text)) for sex, regex in words("pronouns").items()}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 and list(counts.values()).count(counts[best]) == 1 else None
+
+
+def without_he_she(text: str) -> str:
+    """The text with 'he/she', 'his or her' ... blanked out, offsets kept: they say nothing of sex."""
+    return _HE_SHE.sub(lambda m: " " * len(m.group()), text)
 
 
 def injury(doc: Doc, summary: Span, header_date: str | None) -> dict:
