@@ -59,7 +59,14 @@ def heading_regex(phrases: list[str], line_start: bool = True) -> str:
 @cache
 def text_fixes() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Words PDF extraction runs together, with how to write them apart (data/text_fixes.yaml)."""
-    return tuple((re.compile(glued), apart) for glued, apart in load_yaml("text_fixes.yaml").items())
+    return tuple((re.compile(glued), apart) for glued, apart in load_yaml("text_fixes.yaml")["glued"].items())
+
+
+@cache
+def kept_hyphen() -> re.Pattern[str]:
+    """A line ending in a prefix whose hyphen belongs to the word (data/text_fixes.yaml)."""
+    prefixes = "|".join(map(re.escape, load_yaml("text_fixes.yaml")["keep_hyphen_after"]))
+    return re.compile(rf"(?i)(?:^|\W)(?:{prefixes})-$")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kg_build.lexicon import personal_data, text_fixes
+from kg_build.lexicon import kept_hyphen, personal_data, text_fixes
 
 _FOLD = str.maketrans({
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
@@ -33,8 +33,6 @@ _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*])\s+\S")
 _LABEL_START = re.compile(r"^(?![^:]*\bPages?\b)(?:[A-Z][\w()/'&-]*)(?: [\w()/'&-]+){0,4}:(?:\s|$)")
 _HYPHEN_END = re.compile(r"[A-Za-z]-$")
-# a hyphen at a line break is kept after these prefixes ("non-radicular"), dropped elsewhere
-_KEEP_HYPHEN = re.compile(r"(?i)(?:^|\W)(?:non|self|post|pre|anti|co|semi|sub|multi|well|follow|re|x|bi|tri|intra|extra|ex|mid|long|short|full|part)-$")
 
 
 def normalize(raw: str) -> str:
@@ -142,7 +140,7 @@ def _unwrap(par: list[str], width: int) -> list[str]:
         if _breaks(prev, line, width):
             out.append([line])
         elif _HYPHEN_END.search(prev) and line[:1].islower():
-            out[-1][-1] = out[-1][-1] if _KEEP_HYPHEN.search(prev) else out[-1][-1][:-1]
+            out[-1][-1] = out[-1][-1] if kept_hyphen().search(prev) else out[-1][-1][:-1]
             out[-1].append("\0" + line)
         else:
             out[-1].append(line)
