@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from kg_build.extract.criteria import read_rationale
+from kg_build.extract.rationale import conclusion
 from kg_build.text import Doc
 
 LABELLED = yaml.safe_load((Path(__file__).parent / "criteria" / "labelled.yaml").read_text())
@@ -39,7 +40,9 @@ class Tally:
 
 def _extract(entry: dict) -> list[dict]:
     text = " ".join(entry["rationale"].split())
-    _, criteria = read_rationale(Doc(text), (0, len(text)), {entry["topic"]})
+    doc = Doc(text)
+    _, concluding = conclusion(doc, (0, len(text)))
+    _, criteria = read_rationale(doc, (0, len(text)), concluding, {entry["topic"]})
     return criteria
 
 

@@ -5,6 +5,7 @@ Every letter text here is a fictional fragment written for these tests.
 
 from __future__ import annotations
 
+from conftest import SHARED
 from kg_build.extract import build_record
 from kg_build.ingest import normalize
 from kg_build.layout import split_letter
@@ -129,3 +130,14 @@ def test_early_2013_wording_reads_its_items():
     assert (record["reviewer"]["licensure"], record["reviewer"]["specialties"]) == (["California"], ["Occupational Medicine"])
     assert (record["worker"]["age"], record["worker"]["sex"], record["injury"]["date"]) == (44, "female", "2001-08-28")
     assert record["injury"]["mechanism"] == "cumulative trauma"
+
+
+def test_an_outcome_the_letter_does_not_state_is_flagged():
+    """A format3 rationale cut off before its conclusion: the item is recorded as upheld, and flagged."""
+    letter = (SHARED / "letters" / "illustrative" / "illustrative-format3.txt").read_text()
+    cut = letter.replace("Therefore, the request for a \nlumbar epidural steroid injection at L4-L5 is not medically necessary.", "")
+    assert cut != letter
+    text = normalize(cut)
+    record = build_record(text, split_letter(text), {"path": "x", "sha256": "0" * 64})
+    assert record["items"][0]["outcome"] == "upheld"
+    assert [f["kind"] for f in record["quality_flags"]] == ["outcome_unread"]

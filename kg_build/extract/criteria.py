@@ -25,7 +25,6 @@ from functools import cache, lru_cache
 from kg_build.extract.catalog import CatalogCriterion, match, mentions, uncatalogued_id
 from kg_build.extract.phrases import rationale_phrase as rp
 from kg_build.extract.phrases import relevance_stopwords
-from kg_build.extract.rationale import conclusion
 from kg_build.lexicon import load_yaml
 from kg_build.text import Doc, Span, split_at, trim
 
@@ -47,11 +46,12 @@ class _Criterion:
     facts: list[tuple[int, Span]] = field(default_factory=list)  # (relevance, fact)
 
 
-def read_rationale(doc: Doc, span: Span, topics: set[str] = frozenset()) -> tuple[list[dict], list[dict]]:
+def read_rationale(doc: Doc, span: Span, concluding: Span | None,
+                   topics: set[str] = frozenset()) -> tuple[list[dict], list[dict]]:
     """The rationale's parts (role and span of each sentence) and its criteria, each linked
-    to the catalog (the guideline topics the reviewer cited come first)."""
+    to the catalog (the guideline topics the reviewer cited come first). `concluding` is the
+    sentence that rules on necessity (rationale.conclusion), read once by the caller."""
     topics = {t.lower() for t in topics}
-    _, concluding = conclusion(doc, span)
     parts, stated, application = [], [], []
     seen_guideline = applying = False
     for sentence in doc.sentences(*span):

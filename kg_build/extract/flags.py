@@ -55,7 +55,11 @@ def _age_mismatch(doc: Doc, record: dict) -> list[dict]:
 
 
 def _outcome_conflicts(record: dict, letter_outcome: str | None) -> list[dict]:
-    flags = []
+    flags = [
+        _flag("outcome_unread", f"item {item['number']} states no outcome the extractor can read; it is recorded as upheld",
+              item["rationale"]["span"], item["rationale"]["text"])
+        for item in record["items"] if not item.get("outcome_read", True)
+    ]
     for item in record["items"]:
         concluded = item.get("concluded_outcome")
         if concluded and concluded != item["outcome"] and "partially_overturned" not in (concluded, item["outcome"]):

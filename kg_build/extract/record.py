@@ -42,6 +42,7 @@ def build_record(text: str, layout: Layout, source: dict) -> dict:
     record["quality_flags"] = quality_flags(doc, record, record["final_determination"])
     for item in items:
         item.pop("concluded_outcome")
+        item.pop("outcome_read")
     return record
 
 
@@ -57,14 +58,14 @@ def _first_item_start(layout: Layout) -> int:
 
 def _item(doc: Doc, block: ItemBlock) -> dict:
     rationale = block.rationale or (block.request[1], block.request[1])
-    concluded, _ = conclusion(doc, rationale)
+    concluded, concluding = conclusion(doc, rationale)
     written = outcome_from_words(doc.text[slice(*block.outcome)]) if block.outcome else None
     if block.outcome and written is None:  # format2: "is [not] medically necessary ..."
         written, _ = conclusion(doc, block.outcome)
     outcome = written or concluded or "upheld"
     guidelines = citations(doc, block.claims_administrator, "claims_administrator") + citations(doc, block.imro, "imro")
     topics = {g.get("topic_normalized") or g.get("topic") or "" for g in guidelines if g["cited_by"] == "imro"}
-    parts, criteria = read_rationale(doc, rationale, topics)
+    parts, criteria = read_rationale(doc, rationale, concluding, topics)
     return {
         "number": block.number,
         "request": doc.text[slice(*block.request)],
@@ -76,4 +77,5 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
         "rationale": {"text": doc.text[slice(*rationale)], "span": list(rationale), "parts": parts},
         "criteria": criteria,
         "concluded_outcome": concluded,
+        "outcome_read": bool(written or concluded),
     }
