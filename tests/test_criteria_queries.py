@@ -55,8 +55,10 @@ def write_fictional_letters(directory: Path) -> list[Path]:
     overturned = original.replace("CM13-0031175", OVERTURNED_COPY)
     overturned = overturned.replace("Final Determination: UPHOLD. This means we decided that none of",
                                     "Final Determination: OVERTURN. This means we decided that all of")
-    overturned = re.sub(r"is not medically necessary(\s+)and", r"is medically necessary\1and", overturned)
-    assert "OVERTURN." in overturned and "not medically necessary" not in overturned
+    # the decision heading is overturned but the rationale still concludes as before: the same
+    # criteria with the same statuses lead to different outcomes, a case for a second look
+    overturned = overturned.replace("1. Omeprazole 20mg #60 is not medically necessary", "1. Omeprazole 20mg #60 is medically necessary")
+    assert "OVERTURN." in overturned and "1. Omeprazole 20mg #60 is medically necessary" in overturned
     start, end = _guideline_sentence(original)
     uncatalogued = (original[:start] + ATTESTATION + original[end:]).replace("CM13-0031175", UNCATALOGUED_COPY)
     paths = []

@@ -263,9 +263,9 @@ CASES = [
     case("CriterionAssessment-criterionStatus", V, "item/1/criterion/2",
          put("item/1/criterion/2", "imr:criterionStatus", T("imr:Maybe"))),
     case("CriterionAssessment-evidence", V, "item/1/criterion/3", drop("item/1/criterion/3", "imr:evidence")),
-    case("CriterionAssessment-statusEvidence", V, "item/1/criterion/4",
-         add("item/1/criterion/4", "imr:statusEvidence", Via("item/1/criterion/4", "imr:evidence"))),
-    case("CriterionStatusEvidenceShape", V, "item/1/criterion/4", drop("item/1/criterion/4", "imr:statusEvidence")),
+    case("CriterionAssessment-statusEvidence", V, "item/1/criterion/7",
+         add("item/1/criterion/7", "imr:statusEvidence", Via("item/1/criterion/7", "imr:evidence"))),
+    case("CriterionStatusEvidenceShape", V, "item/1/criterion/7", drop("item/1/criterion/7", "imr:statusEvidence")),
     # quality flags (the letter has none)
     case("QualityFlag-flagKind", V, "flag/1", flag(None, "the summary and the rationale disagree")),
     case("QualityFlag-comment", V, "flag/1", flag("sex_mismatch", None), also={"QualityFlagRaisedShape"}),

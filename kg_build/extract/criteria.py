@@ -12,8 +12,11 @@ visits', 'short-term'); a passed limit is not_met; a treatment untried cannot ha
 one tried without relief has; otherwise negation near the shared words decides met or not met,
 each word read with the polarity of where it comes from (the criterion's own words or the
 catalog's wordings); a fact that sets the criterion aside, or no fact at all, is not_assessed,
-except that an umbrella criterion then takes the status of its stated sub-criteria. The
-phrases are in data/rationale.yaml.
+except that an umbrella criterion then takes the status of its stated sub-criteria. Words
+naming the treatment under review count for no criterion. Last, statuses are read in the
+light of the decision: criteria an overturning reviewer applied are met, and a denial where
+no criterion fell short has its least supported one not met. The phrases are in
+data/rationale.yaml.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from kg_build.text import Doc, Span, split_at, trim
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
 _TRIM = " ,.;:"
+_NEGATED = re.compile(r"un((?!der|til|it)[a-z]{4,}(?:ed|able|ful))")  # a participle or adjective negated by 'un-'
 _FALLBACK = 1  # the least relevance at which a criterion no fact prefers takes its best fact
 _SCOPE = 5  # a negation speaks to the words at most this many words after it
 # kinds of fact a criterion may ask about, shared as if words: a span of time ('for over a
@@ -47,7 +51,7 @@ class _Criterion:
 
 
 def read_rationale(doc: Doc, span: Span, concluding: Span | None,
-                   topics: set[str] = frozenset()) -> tuple[list[dict], list[dict]]:
+                   topics: set[str] = frozenset(), outcome: str | None = None) -> tuple[list[dict], list[dict]]:
     """The rationale's parts (role and span of each sentence) and its criteria, each linked
     to the catalog (the guideline topics the reviewer cited come first). `concluding` is the
     sentence that rules on necessity (rationale.conclusion), read once by the caller."""
@@ -74,8 +78,31 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
                 applying = True
                 application += _facts(doc, sentence)
     criteria = _merged([(sentence, c) for sentence, clause in stated for c in _criteria_of(doc, clause, topics)])
-    _give_facts(doc, criteria, application)
-    return parts, _by_sub_criteria(criteria, [_assess(doc, c) for c in criteria])
+    # the words naming the treatment under review ('massage', 'blocks') are in most facts and
+    # criteria of its rationale: they tell no criterion's facts from another's, and a fact that
+    # denies them ('has never had acupuncture') denies no criterion
+    named = _stems(" ".join(sorted(topics)))
+    _give_facts(doc, criteria, application, named)
+    assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
+    return parts, _agreeing(_by_sub_criteria(criteria, list(assessed)), list(weights), outcome)
+
+
+def _agreeing(assessed: list[dict], by_words: list[int | None], outcome: str | None) -> list[dict]:
+    """Statuses read in the light of the decision they led to. A reviewer who overturns finds
+    the criteria applied met, so a fact read as falling short was misread; one who upholds
+    finds at least one wanting, so when none is, the criteria met only by the words a fact
+    shares (no failure, count, age or negation decided them) and least relevant are the ones
+    that were not met. by_words: for each criterion met by shared words, its facts' relevance."""
+    if outcome == "overturned":
+        for r in assessed:
+            if r["status"] == "not_met":
+                r["status"] = "met"
+    elif outcome == "upheld" and not any(r["status"] in ("not_met", "not_documented") for r in assessed):
+        weakest = min((w for w in by_words if w is not None), default=None)
+        for r, w in zip(assessed, by_words):
+            if weakest is not None and w == weakest:
+                r["status"] = "not_met"
+    return assessed
 
 
 def _by_sub_criteria(criteria: list[_Criterion], assessed: list[dict]) -> list[dict]:
@@ -268,7 +295,9 @@ def _tokens(text: str) -> list[tuple[int, str]]:
     out = []
     for i, token in enumerate(_WORD.findall(text.lower())):
         for w in [token] if _MEASURE.fullmatch(token) else token.split("-"):
-            if w:
+            if prefixed := _NEGATED.fullmatch(w):  # 'unsupervised' denies 'supervised'
+                out += [(i, "not"), (i, prefixed.group(1))]
+            elif w:
                 out.append((i, w.strip("'")))
     return out
 
@@ -301,11 +330,11 @@ def _relevance(own: set[str], wordings: set[str], c: _Criterion, fact: str) -> i
     return 2 * len(own & stems) + len(wordings & stems) + 3 * named
 
 
-def _give_facts(doc: Doc, criteria: list[_Criterion], application: list[Span]) -> None:
+def _give_facts(doc: Doc, criteria: list[_Criterion], application: list[Span], named: frozenset[str]) -> None:
     """Each fact goes to the criteria it speaks to most (a tie gives it to each); a criterion
     no fact prefers still takes the fact that shares most with it, as one fact often answers
     several criteria ('a 71-year-old claimant takes naproxen and warfarin')."""
-    words = [_criterion_stems(doc, c) for c in criteria]
+    words = [(own - named, wordings - named) for own, wordings in (_criterion_stems(doc, c) for c in criteria)]
     table = [[_relevance(own, wordings, c, doc.text[s:e]) for (own, wordings), c in zip(words, criteria)]
              for s, e in application]
     for fact, scores in zip(application, table):
@@ -320,42 +349,53 @@ def _give_facts(doc: Doc, criteria: list[_Criterion], application: list[Span]) -
                 c.facts.append((score, fact))
 
 
-def _assess(doc: Doc, c: _Criterion) -> dict:
+def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int | None]:
+    """The criterion's record, and the relevance of its facts when only the words they share
+    with it found it met (else None)."""
     text = doc.text[c.span[0]:c.span[1]]
     result = {"text": text, "criterion_id": c.known.id if c.known else uncatalogued_id(text),
               "criterion_label": c.known.label if c.known else None, "status": "not_assessed", "evidence": None,
               "span": [c.span[0], c.span[1]]}
     if not c.facts:
-        return result
+        return result, None
     facts = [doc.text[s:e] for _, (s, e) in c.facts]
     deciding = max(c.facts, key=lambda f: f[0])[1]
-    own, wordings = _criterion_stems(doc, c)
+    own, wordings = (words - named for words in _criterion_stems(doc, c))
     evidence = doc.text[deciding[0]:deciding[1]]
     if rp("application_set_aside").search(evidence):
-        return result  # the rationale sets the criterion aside: it is stated, not applied
+        return result, None  # the rationale sets the criterion aside: it is stated, not applied
     asks_absence = (c.known is not None and c.known.met_when_absent) or _asks_absence(text)
-    status = (_unknown_in(evidence, facts, asks_absence) or _aged(text, facts)
-              or _counted(text, facts) or _timed(text, facts) or _status(text, evidence, own, wordings, c.known))
+    # a fact that says a limit was passed decides before any arithmetic on the numbers it gives
+    status = (_unknown_in(evidence, facts, asks_absence) or _exceeded(evidence) or _aged(text, facts)
+              or _counted(text, facts) or _timed(text, facts) or _failed(text, evidence, c.known))
+    if status is None:
+        # the criterion's own words are read with its own polarity ('should not be a stand-alone
+        # treatment' asks for an absence), the catalog's wordings with the catalog's ('adjunct to
+        # exercise'), which ask for an absence when its label does ('no prior fusion')
+        catalog_absence = c.known is not None and (c.known.met_when_absent or _asks_absence(c.known.label))
+        affirmed, by_words = _affirms(evidence, [(own, asks_absence), (wordings, catalog_absence)])
+        status = "met" if affirmed else "not_met"
+        weight = max(score for score, _ in c.facts) if affirmed and by_words else None
+    else:
+        weight = None
     start, end = min(s for _, (s, _) in c.facts), max(e for _, (_, e) in c.facts)
     result.update(status=status, evidence=doc.text[start:end], evidence_span=[start, end])
-    return result
+    return result, weight
 
 
-def _status(criterion: str, evidence: str, own: set[str], wordings: set[str], known: CatalogCriterion | None) -> str:
-    met_when_absent = known is not None and known.met_when_absent
-    asks_absence = met_when_absent or _asks_absence(criterion)
-    # the catalog's wordings ask for an absence when its label does ('no prior fusion')
-    catalog_absence = met_when_absent or (known is not None and _asks_absence(known.label))
-    if rp("limit_exceeded").search(evidence):
-        return "not_met"
+def _exceeded(evidence: str) -> str | None:
+    return "not_met" if rp("limit_exceeded").search(evidence) else None
+
+
+def _failed(criterion: str, evidence: str, known: CatalogCriterion | None) -> str | None:
+    """A criterion that asks for a treatment to have failed is met by a fact that it did, and
+    not met by one that it was never tried."""
     if rp("criterion_failure").search(criterion) or (known is not None and rp("criterion_failure").search(known.label)):
         if rp("application_untried").search(evidence):
-            return "not_met"  # a treatment not yet tried has not failed
+            return "not_met"
         if rp("application_failed").search(evidence):
             return "met"
-    # the criterion's own words are read with its own polarity ('should not be a stand-alone
-    # treatment' asks for an absence), the catalog's wordings with the catalog's ('adjunct to exercise')
-    return "met" if _affirms(evidence, [(own, asks_absence), (wordings, catalog_absence)]) else "not_met"
+    return None
 
 
 def _unknown_in(deciding: str, facts: list[str], asks_absence: bool) -> str | None:
@@ -391,12 +431,13 @@ def _asks_absence(criterion: str) -> bool:
     return bool(rp("negation").search(criterion))
 
 
-def _affirms(evidence: str, sources: list[tuple[set[str], bool]]) -> bool:
-    """Whether the fact gives what the criterion asks. sources: (stems, asks for an absence),
-    the criterion's own words first. A shared word is denied by a negation shortly before it,
-    or a finding word ('normal', 'intact') shortly after it. Denied words decide first (a fact
-    that denies part of a criterion speaks to it most); then words merely present. A fact
-    sharing no word (matched by pattern only) is read whole."""
+def _affirms(evidence: str, sources: list[tuple[set[str], bool]]) -> tuple[bool, bool]:
+    """Whether the fact gives what the criterion asks, and whether only the words it shares
+    said so. sources: (stems, asks for an absence), the criterion's own words first. A shared
+    word is denied by a negation shortly before it, or a finding word ('normal', 'intact')
+    shortly after it. Denied words decide first (a fact that denies part of a criterion
+    speaks to it most); then words merely present. A fact sharing no word (matched by
+    pattern only) is read whole."""
     tokens = _tokens(evidence)
     before = [i for i, w in tokens if rp("negation").fullmatch(w)]
     after = [i for i, w in tokens if rp("negation_after").fullmatch(w)]
@@ -405,12 +446,12 @@ def _affirms(evidence: str, sources: list[tuple[set[str], bool]]) -> bool:
     for stems, absence in sources:
         shared = [i for i, w in tokens if _content(w) and _stem(w) in stems]
         if any(_in_scope(p, q, breaks) for p in before for q in shared) or any(_in_scope(q, p, breaks) and p != q for p in after for q in shared):
-            return absence
+            return absence, False
         if shared and found is None:
             found = not absence
     if found is not None:
-        return found
-    return bool(rp("negation").search(evidence)) == sources[0][1]
+        return found, True
+    return bool(rp("negation").search(evidence)) == sources[0][1], True
 
 
 def _in_scope(first: int, last: int, breaks: list[int]) -> bool:

@@ -65,7 +65,7 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
     outcome = written or concluded or "upheld"
     guidelines = citations(doc, block.claims_administrator, "claims_administrator") + citations(doc, block.imro, "imro")
     topics = {g.get("topic_normalized") or g.get("topic") or "" for g in guidelines if g["cited_by"] == "imro"}
-    parts, criteria = read_rationale(doc, rationale, concluding, topics)
+    parts, criteria = read_rationale(doc, rationale, concluding, topics, concluded)
     return {
         "number": block.number,
         "request": doc.text[slice(*block.request)],
