@@ -1,8 +1,14 @@
-"""Criteria against the labelled set of tests/criteria/labelled.yaml (fictional rationales).
+"""Criteria against two labelled sets of fictional rationales.
+
+tests/criteria/labelled.yaml is the development set: the extractor and the catalog were
+improved against it, and the test fails when any figure is below 0.90. tests/criteria/heldout.yaml
+was written afterwards by someone who read neither the code nor the development set, and is
+never tuned on: its figures are what to expect on rationales not seen before. Its floors are
+the figures reached when it was written, so that no change makes them worse.
 
 Each expected criterion is matched to the extracted criterion whose text contains its phrase.
 Reported: precision and recall of canonical criterion identifiers (catalog criteria only) and
-of statuses. The test fails when any of them is below 0.90.
+of statuses.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from kg_build.extract.rationale import conclusion
 from kg_build.text import Doc
 
 LABELLED = yaml.safe_load((Path(__file__).parent / "criteria" / "labelled.yaml").read_text())
+HELDOUT = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout.yaml").read_text())
 AIM = 0.90
+HELDOUT_FLOORS = {"criterion_id": (0.92, 0.80), "status": (0.65, 0.56)}  # (precision, recall) when written
 
 
 @dataclass
@@ -44,9 +52,9 @@ def _extract(entry: dict) -> list[dict]:
     return criteria
 
 
-def score() -> tuple[Tally, Tally, list[str]]:
+def score(entries: list[dict] = LABELLED) -> tuple[Tally, Tally, list[str]]:
     ids, statuses, misses = Tally(), Tally(), []
-    for entry in LABELLED:
+    for entry in entries:
         got = _extract(entry)
         ids.predicted += sum(1 for c in got if c.get("criterion_label"))
         statuses.predicted += len(got)
@@ -67,9 +75,10 @@ def score() -> tuple[Tally, Tally, list[str]]:
     return ids, statuses, misses
 
 
-def test_labelled_set_is_large_and_varied():
-    assert len(LABELLED) >= 60
-    assert len({e["topic"] for e in LABELLED}) >= 15
+@pytest.mark.parametrize("entries", [LABELLED, HELDOUT], ids=["development", "heldout"])
+def test_labelled_set_is_large_and_varied(entries):
+    assert len(entries) >= 60
+    assert len({e["topic"] for e in entries}) >= 15
 
 
 @pytest.mark.parametrize("what", ["criterion_id", "status"])
@@ -78,3 +87,12 @@ def test_precision_and_recall_reach_90_percent(what):
     tally = ids if what == "criterion_id" else statuses
     print(f"{what}: precision {tally.precision:.3f}, recall {tally.recall:.3f} (floor {AIM})")
     assert tally.precision >= AIM and tally.recall >= AIM, "\n".join(misses[:40])
+
+
+@pytest.mark.parametrize("what", ["criterion_id", "status"])
+def test_heldout_figures_do_not_fall(what):
+    ids, statuses, misses = score(HELDOUT)
+    tally = ids if what == "criterion_id" else statuses
+    print(f"held out, {what}: precision {tally.precision:.3f}, recall {tally.recall:.3f}")
+    precision, recall = HELDOUT_FLOORS[what]
+    assert tally.precision >= precision and tally.recall >= recall, "\n".join(misses[:40])
