@@ -248,7 +248,7 @@ CASES = [
     case("Decision-medicallyNecessary", V, DECISION, put(DECISION, "imr:medicallyNecessary", lit("no"))),
     case("Decision-rationale", V, DECISION, drop(DECISION, "imr:rationale")),
     case("Decision-hasCitation", V, DECISION, add(DECISION, "imr:hasCitation", "item/1/criterion/1")),
-    case("Decision-imroCitation", V, DECISION, both(put(CITATION + "2", "imr:citedBy", T("imr:ClaimsAdministrator")),
+    case("Decision-imroCitation", W, DECISION, both(put(CITATION + "2", "imr:citedBy", T("imr:ClaimsAdministrator")),
                                                     put(CITATION + "3", "imr:citedBy", T("imr:ClaimsAdministrator")))),
     case("Decision-hasAssessment", V, DECISION, add(DECISION, "imr:hasAssessment", CITATION + "1")),
     case("DecisionOutcomeConsistencyShape", V, DECISION,

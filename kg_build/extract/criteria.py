@@ -47,6 +47,7 @@ _KINDS = frozenset({_TIME, _AGE})
 class _Criterion:
     span: Span
     known: CatalogCriterion | None
+    sentence: Span  # the guideline sentence that states it
     facts: list[tuple[int, Span]] = field(default_factory=list)  # (relevance, fact)
 
 
@@ -77,26 +78,36 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             if seen_guideline:
                 applying = True
                 application += _facts(doc, sentence)
-    criteria = _merged([(sentence, c) for sentence, clause in stated for c in _criteria_of(doc, clause, topics)])
+    criteria = _merged([c for sentence, clause in stated for c in _criteria_of(doc, sentence, clause, topics)])
     # the words naming the treatment under review ('massage', 'blocks') are in most facts and
     # criteria of its rationale: they tell no criterion's facts from another's, and a fact that
     # denies them ('has never had acupuncture') denies no criterion
     named = _stems(" ".join(sorted(topics)))
     _give_facts(doc, criteria, application, named)
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
-    return parts, _agreeing(_by_sub_criteria(criteria, list(assessed)), list(weights), outcome)
+    decided = _by_sub_criteria(criteria, list(assessed))
+    return parts, _agreeing(doc, criteria, decided, list(weights), outcome, concluding)
 
 
-def _agreeing(assessed: list[dict], by_words: list[int | None], outcome: str | None) -> list[dict]:
+def _agreeing(doc: Doc, criteria: list[_Criterion], assessed: list[dict], by_words: list[int | None],
+              outcome: str | None, concluding: Span | None) -> list[dict]:
     """Statuses read in the light of the decision they led to. A reviewer who overturns finds
-    the criteria applied met, so a fact read as falling short was misread; one who upholds
-    finds at least one wanting, so when none is, the criteria met only by the words a fact
-    shares (no failure, count, age or negation decided them) and least relevant are the ones
-    that were not met. by_words: for each criterion met by shared words, its facts' relevance."""
+    the criteria applied met, so a fact read as falling short was misread; and the criteria of
+    a guideline sentence none of whose criteria the application speaks to were all judged met
+    (the words are not shared: 'can no longer leave the house' for 'homebound'), the decision
+    being their evidence, except that in a sentence of alternatives ('risk factors include ...
+    or ...') one applied is enough and the others were not needed. A reviewer who upholds finds at least
+    one wanting, so when none is, the criteria met only by the words a fact shares (no failure,
+    count, age or negation decided them) and least relevant are the ones that were not met.
+    by_words: for each criterion met by shared words, its facts' relevance."""
     if outcome == "overturned":
-        for r in assessed:
+        applied = {c.sentence for c, r in zip(criteria, assessed)
+                   if r["status"] != "not_assessed" and rp("criterion_alternatives").search(doc.text, *c.sentence)}
+        for c, r in zip(criteria, assessed):
             if r["status"] == "not_met":
                 r["status"] = "met"
+            elif r["status"] == "not_assessed" and not c.facts and c.sentence not in applied and concluding:
+                r.update(status="met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding))
     elif outcome == "upheld" and not any(r["status"] in ("not_met", "not_documented") for r in assessed):
         weakest = min((w for w in by_words if w is not None), default=None)
         for r, w in zip(assessed, by_words):
@@ -177,7 +188,7 @@ def _clauses(doc: Doc, sentence: Span) -> list[Span]:
     return [_without_conjunction(doc, p) for p in parts if p[1] - p[0] > 8]
 
 
-def _criteria_of(doc: Doc, clause: Span, topics: set[str]) -> list[_Criterion]:
+def _criteria_of(doc: Doc, sentence: Span, clause: Span, topics: set[str]) -> list[_Criterion]:
     """The atomic criteria of one clause: its list items, each cut again where it names
     several catalog criteria; an item the catalog does not know, after one it knows, is taken
     for the rest of that item (the list was cut inside it), and neighbours naming the same
@@ -190,7 +201,7 @@ def _criteria_of(doc: Doc, clause: Span, topics: set[str]) -> list[_Criterion]:
                           or known is not None and found[-1].known is not None and known.id == found[-1].known.id):
                 found[-1].span = (found[-1].span[0], piece[1])
             else:
-                found.append(_Criterion(piece, known))
+                found.append(_Criterion(piece, known, sentence))
     return found
 
 
@@ -264,13 +275,13 @@ def _without_conjunction(doc: Doc, span: Span) -> Span:
     return (span[0] + m.end(), span[1]) if m else span
 
 
-def _merged(criteria: list[tuple[Span, _Criterion]]) -> list[_Criterion]:
+def _merged(criteria: list[_Criterion]) -> list[_Criterion]:
     """One criterion stated twice in a sentence ('recommended as an option, but it should not
     be a stand-alone treatment') is one: the later statement is dropped. Across sentences both
     stay, as a later sentence usually states the criterion itself after a general one."""
     seen, kept = set(), []
-    for sentence, c in criteria:
-        key = (sentence, c.known.id) if c.known else None
+    for c in criteria:
+        key = (c.sentence, c.known.id) if c.known else None
         if key not in seen:
             kept.append(c)
         if key:
