@@ -1,10 +1,11 @@
 """Criteria against two labelled sets of fictional rationales.
 
-tests/criteria/labelled.yaml is the development set: the extractor and the catalog were
-improved against it, and the test fails when any figure is below 0.90. tests/criteria/heldout.yaml
-was written afterwards by someone who read neither the code nor the development set, and is
-never tuned on: its figures are what to expect on rationales not seen before. Its floors are
-the figures reached when it was written, so that no change makes them worse.
+tests/criteria/labelled.yaml is the first development set: the extractor and the catalog were
+improved against it, and the test fails when any figure is below 0.90. tests/criteria/dev2.yaml
+(a second development set) and tests/criteria/heldout.yaml were written afterwards by writers
+who read neither the code nor the other sets. The extractor has been tuned on dev2 too, never on
+the held-out set: its figures are what to expect on rationales not seen before. Their floors
+are the figures reached so far, so that no change makes them worse.
 
 Each expected criterion is matched to the extracted criterion that covers most of its phrase
 (at least half of it).
@@ -25,9 +26,12 @@ from kg_build.extract.rationale import conclusion
 from kg_build.text import Doc
 
 LABELLED = yaml.safe_load((Path(__file__).parent / "criteria" / "labelled.yaml").read_text())
+DEV2 = yaml.safe_load((Path(__file__).parent / "criteria" / "dev2.yaml").read_text())
 HELDOUT = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout.yaml").read_text())
 AIM = 0.90
-HELDOUT_FLOORS = {"criterion_id": (0.92, 0.80), "status": (0.65, 0.56)}  # (precision, recall) when written
+# (precision, recall) of criterion ids and of statuses reached so far
+FLOORS = {"dev2": {"criterion_id": (0.95, 0.89), "status": (0.69, 0.67)},
+          "heldout": {"criterion_id": (0.94, 0.81), "status": (0.72, 0.62)}}
 
 
 @dataclass
@@ -87,7 +91,7 @@ def score(entries: list[dict] = LABELLED) -> tuple[Tally, Tally, list[str]]:
     return ids, statuses, misses
 
 
-@pytest.mark.parametrize("entries", [LABELLED, HELDOUT], ids=["development", "heldout"])
+@pytest.mark.parametrize("entries", [LABELLED, DEV2, HELDOUT], ids=["development", "dev2", "heldout"])
 def test_labelled_set_is_large_and_varied(entries):
     assert len(entries) >= 60
     assert len({e["topic"] for e in entries}) >= 15
@@ -101,10 +105,11 @@ def test_precision_and_recall_reach_90_percent(what):
     assert tally.precision >= AIM and tally.recall >= AIM, "\n".join(misses[:40])
 
 
+@pytest.mark.parametrize("name, entries", [("dev2", DEV2), ("heldout", HELDOUT)])
 @pytest.mark.parametrize("what", ["criterion_id", "status"])
-def test_heldout_figures_do_not_fall(what):
-    ids, statuses, misses = score(HELDOUT)
+def test_figures_on_later_sets_do_not_fall(name, entries, what):
+    ids, statuses, misses = score(entries)
     tally = ids if what == "criterion_id" else statuses
-    print(f"held out, {what}: precision {tally.precision:.3f}, recall {tally.recall:.3f}")
-    precision, recall = HELDOUT_FLOORS[what]
+    print(f"{name}, {what}: precision {tally.precision:.3f}, recall {tally.recall:.3f}")
+    precision, recall = FLOORS[name][what]
     assert tally.precision >= precision and tally.recall >= recall, "\n".join(misses[:40])

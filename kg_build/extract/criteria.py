@@ -92,7 +92,8 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
 def _agreeing(doc: Doc, criteria: list[_Criterion], assessed: list[dict], by_words: list[int | None],
               outcome: str | None, concluding: Span | None) -> list[dict]:
     """Statuses read in the light of the decision they led to. A reviewer who overturns finds
-    the criteria applied met, so a fact read as falling short was misread; and the criteria of
+    the criteria applied met, so a fact read as falling short was misread (unless the criterion
+    is one of alternatives, where one met is enough: 'no history of ulcer disease'); and the criteria of
     a guideline sentence none of whose criteria the application speaks to were all judged met
     (the words are not shared: 'can no longer leave the house' for 'homebound'), the decision
     being their evidence, except that in a sentence of alternatives ('risk factors include ...
@@ -101,12 +102,12 @@ def _agreeing(doc: Doc, criteria: list[_Criterion], assessed: list[dict], by_wor
     count, age or negation decided them) and least relevant are the ones that were not met.
     by_words: for each criterion met by shared words, its facts' relevance."""
     if outcome == "overturned":
-        applied = {c.sentence for c, r in zip(criteria, assessed)
-                   if r["status"] != "not_assessed" and rp("criterion_alternatives").search(doc.text, *c.sentence)}
+        alternatives = {c.sentence for c in criteria if rp("criterion_alternatives").search(doc.text, *c.sentence)}
+        applied = {c.sentence for c, r in zip(criteria, assessed) if r["status"] != "not_assessed"}
         for c, r in zip(criteria, assessed):
-            if r["status"] == "not_met":
+            if r["status"] == "not_met" and c.sentence not in alternatives:
                 r["status"] = "met"
-            elif r["status"] == "not_assessed" and not c.facts and c.sentence not in applied and concluding:
+            elif r["status"] == "not_assessed" and not c.facts and not (c.sentence in alternatives and c.sentence in applied) and concluding:
                 r.update(status="met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding))
     elif outcome == "upheld" and not any(r["status"] in ("not_met", "not_documented") for r in assessed):
         weakest = min((w for w in by_words if w is not None), default=None)
