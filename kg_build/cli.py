@@ -14,9 +14,9 @@ from kg_build.pipeline import build as build_letters
 from kg_build.pipeline import extract_file, letter_files
 from kg_build.store import LetterStore
 EXIT_HELP = """
-Exit status: 0 when every letter was read, 1 when at least one letter could not be read
-(each such letter is reported on stderr as 'FILE: reason' and the others are still
-processed), 2 for a usage error.
+Exit status: 0 when every letter was read, 3 when at least one letter could not be read
+(each such letter is reported on stderr as 'FILE: STAGE: reason' and the others are still
+processed), 2 for a usage error (including no letters found).
 """
 
 
@@ -49,13 +49,13 @@ def extract(paths: tuple[Path, ...], show_text: bool, pretty: bool) -> None:
     files = list(letter_files(paths))
     if not files:
         click.echo("no .txt or .pdf letters found in " + ", ".join(map(str, paths)), err=True)
-        sys.exit(1)
+        sys.exit(2)
     for path in files:
         try:
             record, text = extract_file(path)
         except LetterError as err:
             failed += 1
-            click.echo(f"{path}: {err.reason}", err=True)
+            click.echo(f"{path}: {err.stage}: {err.reason}", err=True)
             continue
         if show_text:
             if len(files) > 1:
@@ -63,7 +63,7 @@ def extract(paths: tuple[Path, ...], show_text: bool, pretty: bool) -> None:
             click.echo(text, nl=False)
         else:
             click.echo(json.dumps(record, indent=1 if pretty else None, ensure_ascii=False))
-    sys.exit(1 if failed else 0)
+    sys.exit(3 if failed else 0)
 
 
 BUILD_EXIT = """

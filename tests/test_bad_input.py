@@ -21,6 +21,7 @@ from pdfs import corrupt_pdf, encrypted_pdf, image_only_pdf
 REAL = SHARED / "letters" / "real" / "000_dfff67da9d1ba237.txt"
 FORMAT2 = SHARED / "letters" / "illustrative" / "illustrative-format2.txt"
 GOOD = [REAL, FORMAT2, TESTS / "letters" / "f3-01-mbb-overturned.txt"]
+STAGES = {"ingest", "layout", "extract"}
 
 pytestmark = pytest.mark.skipif(not REAL.exists(), reason="needs the shared letters in ../shared/letters")
 
@@ -82,13 +83,14 @@ def _run(*paths: Path):
 
 
 def _check_stderr(stderr: str, bad: list[tuple[Path, str]]) -> None:
-    """Exactly one line per bad file, in order: 'PATH: reason', the reason meaningful."""
+    """Exactly one line per bad file, in order: 'PATH: STAGE: reason', the reason meaningful."""
     assert "Traceback" not in stderr
     lines = stderr.splitlines()
     assert len(lines) == len(bad), f"want one line per bad file, got:\n{stderr}"
     for line, (path, pattern) in zip(lines, bad):
         assert line.startswith(f"{path}: "), line
-        reason = line[len(f"{path}: "):]
+        stage, _, reason = line[len(f"{path}: "):].partition(": ")
+        assert stage in STAGES, line
         assert len(reason) >= 10 and reason[0].isalpha(), f"reason is not meaningful: {line!r}"
         assert re.search(pattern, reason, re.IGNORECASE), f"{path.name}: reason {reason!r} does not match {pattern!r}"
 
@@ -102,7 +104,7 @@ def test_bad_file_is_reported_in_one_line(tmp_path, name):
     path = _make(tmp_path, name)
     result = _run(path)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stdout == ""
     _check_stderr(result.stderr, [(path, BAD[name][2])])
 
@@ -133,7 +135,7 @@ def test_mix_of_good_and_bad_files_in_one_call(tmp_path):
     order = [GOOD[0], *[p for p, _ in bad[:6]], GOOD[1], *[p for p, _ in bad[6:]], GOOD[2]]
     result = _run(*order)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     records = _records(result.stdout)
     assert [r["source"]["path"] for r in records] == [str(p) for p in GOOD]
     _check_stderr(result.stderr, bad)
@@ -151,6 +153,6 @@ def test_mix_in_a_real_process_with_a_directory(tmp_path):
     command = [shutil.which("imr-kg")] if shutil.which("imr-kg") else [sys.executable, "-m", "kg_build.cli"]
     cmd = [*command, "extract", str(folder), str(missing)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == 3
     assert [r["source"]["path"] for r in _records(proc.stdout)] == [str(good)]
     _check_stderr(proc.stderr, [*bad, (missing, BAD["nonexistent"][2])])
