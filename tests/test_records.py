@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jsonschema
 import pytest
 
@@ -51,3 +53,13 @@ def test_every_item_has_a_rationale_and_an_imro_citation(extracted):
     for item in record["items"]:
         assert item["rationale"]["text"]
         assert any(g["cited_by"] == "imro" for g in item["guidelines"]), item["request"]
+
+
+def test_no_citation_keeps_the_words_that_introduce_it(extracted):
+    """'The Claims Administrator based its decision on ...' leaves nothing of its lead-in in
+    the document, chapter or topic read from the citation."""
+    record, _ = extracted
+    for item in record["items"]:
+        for g in item["guidelines"]:
+            for key in ("document", "chapter", "topic"):
+                assert not re.search(r"\b(?:based|relied|decision|determination)\b", g.get(key) or "", re.I), (key, g)
