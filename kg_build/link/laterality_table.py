@@ -1,8 +1,9 @@
-"""Write data/icd10cm_laterality.csv: for each diagnosis code of data/diagnoses.csv, the codes
-of the same concept for the right side, the left side and both sides.
+"""The ICD-10-CM codes of one concept for the right side, the left side and both sides
+(`lateral_codes`), read from the code set of the simple-icd-10-cm package; the linker asks it
+for every code a mention with a side resolves to.
 
-Run after editing diagnoses.csv:  python -m kg_build.link.laterality_table
-It needs the simple-icd-10-cm package (a test extra); the build itself reads only the CSV.
+`python -m kg_build.link.laterality_table` writes data/icd10cm_laterality.csv, the sides of
+every code of data/diagnoses.csv, for review: run it after editing diagnoses.csv.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from functools import cache
 from importlib import resources
 
 from kg_build.lexicon import load_csv
 
-_SIDE_WORDS = re.compile(r"(?i)\b(?:unspecified|right|left|bilateral)\b")
+# words that differ between the sides of one concept: "Osteoarthritis of knee, unspecified"
+# (M17.9), "Unilateral primary osteoarthritis, right knee" (M17.11), "Bilateral primary
+# osteoarthritis of knee" (M17.0); osteoarthritis not otherwise specified is primary (ICD-10-CM Index)
+_SIDE_WORDS = re.compile(r"(?i)\b(?:unspecified|right|left|bilateral|unilateral|primary|of)\b")
 
 
 def _concept(description: str) -> str:
@@ -39,18 +44,23 @@ def _with_extension(code: str, seventh: str) -> str:
     return f"{raw[:3]}.{raw[3:]}"
 
 
+@cache
 def lateral_codes(code: str) -> dict[str, str]:
-    """Codes of the same concept as `code` for the right side, the left side and both sides."""
+    """Codes of the same concept as `code` for the right side, the left side and both sides:
+    codes of its category whose description is the same but for the side words."""
     import simple_icd_10_cm as cm
 
     base, seventh = _split_extension(code)
-    if not cm.is_valid_item(base):
+    if not cm.is_valid_item(base) or not cm.is_category_or_subcategory(base):
         return {}
     concept = _concept(cm.get_description(base))
+    category = base[:3]
     found: dict[str, str] = {}
-    for candidate in sorted(cm.get_descendants(cm.get_parent(base))):
+    for candidate in sorted(cm.get_descendants(category)):
+        if cm.is_extended_subcategory(candidate):
+            continue
         description = cm.get_description(candidate)
-        if len(candidate) != len(base) or _concept(description) != concept:
+        if _concept(description) != concept:
             continue
         for side in ("right", "left", "bilateral"):
             if side not in found and re.search(rf"(?i)\b{side}\b", description):
