@@ -12,10 +12,10 @@ from kg_build.text import Doc, tokenize
 
 COLUMNS = {
     "services": ["name", "category", "synonyms"],
-    "drugs": ["name", "drug_class", "synonyms"],
+    "drugs": ["name", "drug_class", "source", "synonyms"],
     "diagnoses": ["name", "icd10cm", "synonyms"],
     "findings": ["name", "synonyms"],
-    "body_regions": ["name", "synonyms"],
+    "body_regions": ["name", "uberon", "uberon_label", "match", "synonyms"],
     "mechanisms": ["name", "synonyms"],
     "specialties": ["name", "synonyms"],
     "guideline_documents": ["name", "source", "mtus", "synonyms"],

@@ -231,7 +231,7 @@ def test_outcomes_of_the_real_letter_alone(real):
     # item 1: MTUS Chronic Pain guidelines; item 2: ODG, outside the MTUS
     assert [(r["imro_basis"], r["items"], r["share"]) for r in rows(real, "mtus_vs_non_mtus")] == [
         ("mtus", 1, 0.5), ("non_mtus", 1, 0.5)]
-    assert rows(real, "outcomes_by_drug_class") == []
+    assert rows(real, "drug_class_outcomes") == []
     specialties = {_norm(r["specialty"]): r for r in rows(real, "reviewer_specialty_outcomes")}
     assert "pain management" in specialties and any(s.startswith("physical medicine") for s in specialties)
     assert all((r["letters"], r["items"], r["upheld"]) == (1, 2, 2) for r in specialties.values())
@@ -296,7 +296,7 @@ def test_overturn_rate_by_year_agrees_with_letters_and_decisions(full):
 
 
 def test_drug_class_mechanism_body_region_and_service(full):
-    drugs = {r["drug_class"]: r for r in rows(full, "outcomes_by_drug_class")}
+    drugs = {r["drug_class"]: r for r in rows(full, "drug_class_outcomes")}
     assert (drugs["opioid"]["items"], drugs["opioid"]["upheld"]) == (2, 2)  # f1-01 Norco, f2-03 hydrocodone
     assert drugs["anticonvulsant"]["overturned"] == 1  # f2-02 gabapentin
     regions = {r["body_region"]: r for r in rows(full, "outcomes_by_body_region")}
