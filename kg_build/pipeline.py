@@ -1,26 +1,78 @@
 """The stages in order: ingest -> layout -> extract -> link for one letter (`extract_file`),
-then map -> validate -> store for a whole build (`build`). A build also loads the ontology
-and the criteria catalog into named graphs of their own, so queries can use their labels,
-definitions and class hierarchy."""
+then map -> validate -> store for a whole build (`build`).
+
+API of a build (the command line's `imr-kg build` and the benchmarks call it):
+
+    build(paths, store=None, *, validate=True, jobs=1, dask=None, batch_size=100,
+          force=False, prune=False, nquads=None, progress=lambda n: None) -> BuildSummary
+
+- paths: letter files or directories (searched recursively for .txt and .pdf, in sorted
+  order); an iterable, consumed as the build goes.
+- store: a LetterStore to load into, or None when only shards are wanted.
+- nquads: a directory for gzip N-Quads shards (imr-kg-letters-NNNNNN.nq.gz, one per batch
+  of letters built in this run, and imr-kg-ontology.nq.gz); None for none. At least one of
+  store and nquads is needed.
+- jobs: worker processes (1: everything in this process); dask: the address of a
+  dask.distributed scheduler, which then runs the batches instead (jobs is ignored).
+  Workers are started by multiprocessing's forkserver, which imports the main module: a
+  script that calls build with jobs > 1 must do so under `if __name__ == "__main__":`.
+- batch_size: letters per batch: the unit of work of a worker, of SHACL validation, of a
+  store write and of a shard.
+- force: rebuild every letter; prune: afterwards remove the letter graphs of the store
+  that no file under paths gave (the store then mirrors paths).
+- progress(n) is called as n more files are done (built, unchanged or skipped).
+- Returns a BuildSummary: the counts new, changed, rebuilt (unchanged file built again:
+  force or a new pipeline version), unchanged, pruned, items, quads and warnings; the
+  lists skipped and duplicates (Skipped: path, stage, reason) and shards (paths written);
+  `letters` is the number built and loaded in this run. Exit-code rule of the CLI: 3 when
+  skipped is not empty.
+
+The per-letter work (`build_batch`: ingest, extract, link, map, validate, serialise)
+runs in the workers over batches of file paths and returns plain values (strings, ints
+and N-Quads bytes) that are cheap to pickle; the calling process only hashes files, keeps
+the books and loads. At most two batches per worker are in flight, so memory is bounded
+whatever the corpus size, but for the books: a file hash and a graph name per letter
+(a few hundred bytes each).
+
+Incremental: a file whose SHA-256 and pipeline version (kg_build.version) match a letter
+graph of the store is skipped without being read further; the state is the letter graphs
+themselves (see kg_build.store.oxigraph_store), read once at the start. A file with the
+same content as an earlier one is counted as a duplicate and built once. A letter whose
+case number is already that of another file's letter in this build (different content) is
+skipped and reported (stage `duplicate`): the first file in path order keeps the graph.
+
+A build also loads the ontology and the criteria catalog into named graphs of their own, so
+queries can use their labels, definitions and class hierarchy.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import pyoxigraph as ox
+
 from kg_build.errors import LetterError
 from kg_build.extract import build_record
+from kg_build.extract.catalog import CATALOG
 from kg_build.ingest import normalize, read_letter
+from kg_build.ingest.read import max_letter_bytes
 from kg_build.layout import split_letter
 from kg_build.link import link_record
+from kg_build.link.icd10cm import uncoded_diagnoses
 from kg_build.map import letter_graph, letter_id, record_quads
-from kg_build.extract.catalog import CATALOG
 from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH
+from kg_build.parallel import Pending, Ready, batch_runner, ordered
 from kg_build.paths import ONTOLOGY
-from kg_build.store import LetterStore
+from kg_build.store import LetterState, LetterStore, ShardWriter
+from kg_build.store.oxigraph_store import COMMIT_MARK, LETTER_GRAPHS
+from kg_build.version import pipeline_version
 
 LETTER_SUFFIXES = (".txt", ".pdf")
 REPORT_NAME = "imr-kg-build-report.jsonl"
@@ -39,12 +91,21 @@ def extract_file(path: Path) -> tuple[dict, str]:
 
 
 def letter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """The letter files among paths, directories searched recursively in sorted order."""
+    """The letter files among paths, directories searched recursively in sorted order (that
+    of sorted paths), holding one directory's listing at a time, not the corpus's."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in LETTER_SUFFIXES and p.is_file())
+            yield from _walk(path)
         else:
             yield path
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False):  # as Path.rglob: linked directories are not entered
+            yield from _walk(Path(entry.path))
+        elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LETTER_SUFFIXES:
+            yield Path(entry.path)
 
 
 @dataclass
@@ -59,67 +120,247 @@ class Skipped:
 
 @dataclass
 class BuildSummary:
-    letters: int = 0
+    new: int = 0  # letters whose graph was not in the store
+    changed: int = 0  # letters that replaced their graph with a new version of the file
+    rebuilt: int = 0  # unchanged files built again (--force, or a new pipeline version)
+    unchanged: int = 0  # files skipped as already built
+    pruned: int = 0  # letter graphs removed because no file gave them
     items: int = 0
-    quads: int = 0
+    quads: int = 0  # quads of the letters built (with their vocabulary share, repeats counted)
     warnings: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
+    uncoded: int = 0  # diagnosis mentions of the letters built with no defensible ICD-10-CM code
+    skipped: list[Skipped] = field(default_factory=list)  # letters not loaded, and why
+    duplicates: list[Skipped] = field(default_factory=list)  # files with the same content as an earlier one
+    shards: list[Path] = field(default_factory=list)
+
+    @property
+    def letters(self) -> int:
+        """Letters built and loaded in this run."""
+        return self.new + self.changed + self.rebuilt
 
     def skipped_by_stage(self) -> Counter:
         return Counter(s.stage for s in self.skipped)
 
 
-def build(paths: Iterable[Path], store: LetterStore, validate: bool = True, batch_size: int = 200,
-          progress: Callable[[int], None] = lambda n: None) -> BuildSummary:
-    """Extract, map, validate and load every letter under paths; bad letters are skipped and reported."""
-    summary = BuildSummary()
-    store.replace_graph_from_file(ONTOLOGY_GRAPH, ONTOLOGY / "imr-kg.ttl")
-    store.replace_graph_from_file(CRITERIA_GRAPH, CATALOG)
-    batch: list[tuple[Path, dict, list]] = []
-    for path in letter_files(paths):
+@dataclass(frozen=True)
+class LetterOutcome:
+    """What became of one file: plain values, cheap to send back from a worker."""
+    path: str
+    status: str  # built, unchanged, duplicate or failed
+    sha256: str = ""
+    graph: str = ""
+    items: int = 0
+    quads: int = 0
+    warnings: int = 0
+    uncoded: int = 0  # diagnosis mentions without an ICD-10-CM code
+    body: bytes = b""  # the letter's N-Quads for the store, but its commit mark
+    mark: bytes = b""  # the commit mark (kg_build.store.oxigraph_store)
+    gzipped: bytes = b""  # all of them as a gzip member, for a shard
+    stage: str = ""  # where a failed or duplicate file stopped, and why
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    version: str  # the calling process's pipeline version, which the worker must run
+    validate: bool = True
+    for_store: bool = True  # N-Quads for the store
+    gzipped: bool = False  # a gzip member for a shard
+
+
+def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
+    """The per-letter work for a batch of files, in a worker: ingest, extract, link, map,
+    validate (the batch as one run of the compiled SHACL queries) and serialise. One outcome per path, in order."""
+    if pipeline_version() != options.version and pipeline_version(refresh=True) != options.version:
+        # the graphs of a worker that runs other code would be rebuilt by every later build
+        reason = f"the worker runs pipeline {pipeline_version()}, not {options.version}: install one imr-kg everywhere"
+        return [LetterOutcome(path, "failed", stage="internal", reason=reason) for path in paths]
+    outcomes: list[LetterOutcome | None] = []
+    built: list[tuple[int, dict, list[ox.Quad]]] = []
+    for path in paths:
         try:
-            record, _ = extract_file(path)
-            batch.append((path, record, record_quads(record)))
+            record, _ = extract_file(Path(path))
+            built.append((len(outcomes), record, record_quads(record)))
+            outcomes.append(None)
         except LetterError as err:
-            summary.skipped.append(Skipped(str(path), err.stage, err.reason))
-            progress(1)
-        if len(batch) >= batch_size:
-            _load(batch, store, validate, summary)
-            progress(len(batch))
-            batch = []
-    if batch:
-        _load(batch, store, validate, summary)
-        progress(len(batch))
-    _write_report(store, summary)
-    return summary
-
-
-def _load(batch: list[tuple[Path, dict, list]], store: LetterStore, validate: bool, summary: BuildSummary) -> None:
-    violations: dict[str, list] = {}
-    if validate:
-        from kg_build.validate import validate_letters
-
-        for result in validate_letters([q for _, _, quads in batch for q in quads]):
-            if result.severity == "Violation":
-                violations.setdefault(result.letter, []).append(result)
-            else:
-                summary.warnings += 1
-    kept = []
-    for path, record, quads in batch:
-        found = violations.get(letter_id(record))
-        if found:
-            first = found[0]
-            summary.skipped.append(Skipped(str(path), "validate", f"{len(found)} SHACL violation(s), first: "
-                                                                   f"{first.message} ({first.focus})"))
+            outcomes.append(LetterOutcome(path, "failed", stage=err.stage, reason=err.reason))
+        except Exception as err:  # a bug met on one letter must not end a day-long build: report that letter
+            outcomes.append(LetterOutcome(path, "failed", stage="internal", reason=f"{type(err).__name__}: {err}"))
+    checks = _validate_isolating([(record, quads) for _, record, quads in built]) if options.validate else None
+    for k, (index, record, quads) in enumerate(built):
+        path, sha, graph = paths[index], record["source"]["sha256"], letter_graph(record).value
+        if checks and isinstance(checks[k], str):
+            outcomes[index] = LetterOutcome(path, "failed", sha, graph, stage="validate", reason=checks[k])
             continue
-        kept.append((record, quads))
-        summary.letters += 1
-        summary.items += len(record["items"])
-        summary.quads += len(quads)
-    store.replace_letters([letter_graph(r) for r, _ in kept], [q for _, quads in kept for q in quads])
+        violations, warnings = checks[k] if checks else ([], 0)
+        if violations:
+            first = violations[0]
+            outcomes[index] = LetterOutcome(path, "failed", sha, graph, stage="validate", reason=(
+                f"{len(violations)} SHACL violation(s), first: {first.message} ({first.focus})"))
+            continue
+        body = ox.serialize([q for q in quads if q.predicate != COMMIT_MARK], format=ox.RdfFormat.N_QUADS)
+        mark = ox.serialize([q for q in quads if q.predicate == COMMIT_MARK], format=ox.RdfFormat.N_QUADS)
+        outcomes[index] = LetterOutcome(path, "built", sha, graph, len(record["items"]), len(quads), warnings,
+                                        uncoded_diagnoses(record),
+                                        body if options.for_store else b"", mark if options.for_store else b"",
+                                        gzip.compress(body + mark, compresslevel=6) if options.gzipped else b"")
+    return [o for o in outcomes if o is not None]
 
 
-def _write_report(store: LetterStore, summary: BuildSummary) -> None:
-    with open(store.directory / REPORT_NAME, "w", encoding="utf-8") as out:
-        for s in summary.skipped:
+def _validate_isolating(letters: list[tuple[dict, list[ox.Quad]]]) -> list[tuple[list, int] | str]:
+    """As _validate; when the validator fails on the batch, each letter alone, so that only
+    the letters it fails on are lost, each with the reason."""
+    try:
+        return _validate(letters)
+    except Exception as err:  # the validator's own failure, not a verdict on the letters
+        if len(letters) == 1:
+            return [f"the validator failed: {type(err).__name__}: {err}"]
+        return [check for letter in letters for check in _validate_isolating([letter])]
+
+
+def _validate(letters: list[tuple[dict, list[ox.Quad]]]) -> list[tuple[list, int]]:
+    """Each letter's SHACL violations and number of warnings. Letters sharing an identifier
+    (two files with one case number) go to separate runs, as one graph would merge them."""
+    from kg_build.validate import validate_letters_compiled
+
+    checks: list[tuple[list, int]] = [([], 0) for _ in letters]
+    runs: dict[int, list[int]] = {}
+    occurrences: Counter = Counter()
+    for k, (record, _) in enumerate(letters):
+        runs.setdefault(occurrences[letter_id(record)], []).append(k)
+        occurrences[letter_id(record)] += 1
+    for members in runs.values():
+        by_id = {letter_id(letters[k][0]): k for k in members}
+        for result in validate_letters_compiled([q for k in members for q in letters[k][1]]):
+            k = by_id.get(result.letter)
+            if k is not None:
+                violations, warnings = checks[k]
+                checks[k] = (violations + [result], warnings) if result.severity == "Violation" else (violations, warnings + 1)
+    return checks
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, or '' when it cannot be hashed here (unreadable, or over the size
+    limit of a letter): the worker then reports why."""
+    try:
+        if path.stat().st_size > max_letter_bytes():
+            return ""
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def build(paths: Iterable[Path], store: LetterStore | None = None, *, validate: bool = True, jobs: int = 1,
+          dask: str | None = None, batch_size: int = 100, force: bool = False, prune: bool = False,
+          nquads: Path | None = None, progress: Callable[[int], None] = lambda n: None) -> BuildSummary:
+    """Build every letter under paths into the store and/or N-Quads shards (see the module
+    docstring); bad letters are skipped and reported in the summary and the build report."""
+    if store is None and nquads is None:
+        raise ValueError("a build needs a store, an N-Quads directory, or both")
+    if prune and store is None:
+        raise ValueError("pruning needs a store")
+    books = _Books(store.letter_state() if store is not None else {}, force)
+    shards = ShardWriter(nquads) if nquads else None
+    fixed_graphs = [(ONTOLOGY_GRAPH, ONTOLOGY / "imr-kg.ttl"), (CRITERIA_GRAPH, CATALOG)]
+    for graph, path in fixed_graphs if store is not None else ():
+        store.replace_graph_from_file(graph, path)
+    if shards:
+        books.summary.shards.append(shards.write_graphs("ontology", fixed_graphs))
+    options = BatchOptions(books.version, validate, for_store=store is not None, gzipped=shards is not None)
+    with batch_runner(build_batch, jobs, dask, preload=("kg_build.warm",)) as (submit, in_flight):
+        for outcomes in ordered(books.work(letter_files(paths), lambda batch: submit(batch, options), batch_size),
+                                in_flight):
+            loads = books.take(outcomes)
+            if store is not None:
+                store.replace_letters([o.graph for o in loads], b"".join(o.body for o in loads),
+                                      b"".join(o.mark for o in loads))
+            if shards and (shard := shards.write_letters([o.gzipped for o in loads])):
+                books.summary.shards.append(shard)
+            progress(len(outcomes))
+    if prune and store is not None:
+        gone = books.unclaimed()
+        store.remove_letters(gone)
+        books.summary.pruned = len(gone)
+    _write_report(store.directory if store is not None else nquads, books.summary)
+    return books.summary
+
+
+class _Books:
+    """The calling process's bookkeeping: which files need building, and which file's letter
+    each graph holds after this run. Outcomes are taken in path order, so the decisions do
+    not depend on which worker finishes first."""
+
+    def __init__(self, stored: dict[str, LetterState], force: bool) -> None:
+        self.stored = stored
+        self.force = force
+        self.version = pipeline_version(refresh=True)
+        self.by_sha = {state.sha256: graph for graph, state in stored.items()}
+        self.first_with: dict[str, str] = {}  # sha256 -> the first path with that content
+        self.claims: dict[str, tuple[str, str]] = {}  # graph -> (sha256, path) of the letter it holds
+        self.summary = BuildSummary()
+
+    def work(self, files: Iterable[Path], submit: Callable[[list[str]], Pending],
+             batch_size: int) -> Iterator[Pending[list[LetterOutcome]]]:
+        """Batches of the files to build, submitted, and the files that need no work, in order."""
+        batch: list[str] = []
+        for path in files:
+            sha = file_sha256(path)
+            if sha and sha in self.first_with:
+                yield Ready([LetterOutcome(str(path), "duplicate", sha, stage="duplicate",
+                                           reason=f"same content as {self.first_with[sha]} (built once)")])
+                continue
+            if sha:
+                self.first_with[sha] = str(path)
+            graph = self.by_sha.get(sha)
+            if graph and not self.force and self.stored[graph].version == self.version:
+                yield Ready([LetterOutcome(str(path), "unchanged", sha, graph)])
+                continue
+            batch.append(str(path))
+            if len(batch) >= batch_size:
+                yield submit(batch)
+                batch = []
+        if batch:
+            yield submit(batch)
+
+    def take(self, outcomes: list[LetterOutcome]) -> list[LetterOutcome]:
+        """Count a batch's outcomes; the letters to load."""
+        s, loads = self.summary, []
+        for o in outcomes:
+            if o.status == "failed":
+                s.skipped.append(Skipped(o.path, o.stage, o.reason))
+                continue
+            if o.status == "duplicate":
+                s.duplicates.append(Skipped(o.path, o.stage, o.reason))
+                continue
+            holder = self.claims.setdefault(o.graph, (o.sha256, o.path))
+            if holder[0] != o.sha256:
+                s.skipped.append(Skipped(o.path, "duplicate", (
+                    f"case number {o.graph.removeprefix(LETTER_GRAPHS)} is also that of {holder[1]}, whose letter "
+                    "is loaded; this letter has different content and is not")))
+                continue
+            if o.status == "unchanged":
+                s.unchanged += 1
+                continue
+            old = self.stored.get(o.graph)
+            if old is None:
+                s.new += 1
+            elif old.sha256 == o.sha256:
+                s.rebuilt += 1
+            else:
+                s.changed += 1
+            s.items += o.items
+            s.quads += o.quads
+            s.warnings += o.warnings
+            s.uncoded += o.uncoded
+            loads.append(o)
+        return loads
+
+    def unclaimed(self) -> list[str]:
+        """The stored letter graphs that no file of this build gave."""
+        return sorted(g for g in self.stored if g not in self.claims)
+
+
+def _write_report(directory: Path, summary: BuildSummary) -> None:
+    with open(directory / REPORT_NAME, "w", encoding="utf-8") as out:
+        for s in summary.skipped + summary.duplicates:
             out.write(json.dumps({"path": s.path, "stage": s.stage, "reason": s.reason}) + "\n")

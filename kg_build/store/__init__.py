@@ -1,5 +1,6 @@
-"""Store: the embedded Oxigraph store on disk."""
+"""Store: the embedded Oxigraph store on disk, and gzip N-Quads shards for other stores."""
 
-from kg_build.store.oxigraph_store import LetterStore
+from kg_build.store.nquads import ShardWriter
+from kg_build.store.oxigraph_store import LetterState, LetterStore
 
-__all__ = ["LetterStore"]
+__all__ = ["LetterState", "LetterStore", "ShardWriter"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Iterable
 
 import pyoxigraph as ox
 import rdflib
@@ -47,16 +48,24 @@ def validate_letters(quads: list[ox.Quad]) -> list[ValidationResult]:
     for q in quads:
         data.add((_term(q.subject), _term(q.predicate), _term(q.object)))
     _, report, _ = validate(data, shacl_graph=shapes_graph(), inference="none", allow_warnings=True)
+    return attribute_to_letters(_results(report), quads)
+
+
+def attribute_to_letters(results: Iterable[ValidationResult], quads: list[ox.Quad]) -> list[ValidationResult]:
+    """The results, each given to the letter of its focus node, and one on a shared concept
+    to every letter whose graph points to that concept; sorted. (The compiled validator,
+    kg_build.validate.compiled, shares it.)"""
+    results = list(results)
     users: dict[str, set[str]] = {}
-    for q in quads:
+    for q in quads if any(not _letter_of(r.focus) for r in results) else ():  # the scan costs as much as a check
         if isinstance(q.object, ox.NamedNode) and not q.object.value.startswith(ID):
             users.setdefault(q.object.value, set()).add(_letter_of(q.subject.value))
-    results = [
+    attributed = [
         replace(r, letter=letter)
-        for r in _results(report)
-        for letter in ([r.letter] if r.letter else sorted(users.get(r.focus, {""})))
+        for r in results
+        for letter in ([_letter_of(r.focus)] if _letter_of(r.focus) else sorted(users.get(r.focus, {""})))
     ]
-    return sorted(results, key=lambda r: (r.letter, r.focus, r.shape, r.message))
+    return sorted(attributed, key=lambda r: (r.letter, r.focus, r.shape, r.message))
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -1,0 +1,21 @@
+"""Imported (only) by the forkserver of a build's worker pool: builds and validates one
+example letter, so that every lexicon, terminology index and the shapes graph are loaded
+once there and shared by each worker it forks, rather than loaded again by every worker."""
+
+from kg_build.paths import ROOT
+
+
+def _warm_up() -> None:
+    from kg_build.errors import LetterError
+    from kg_build.map import record_quads
+    from kg_build.pipeline import extract_file
+    from kg_build.validate import validate_letters
+
+    for example in sorted((ROOT / "examples" / "letters").glob("*.txt"))[:1]:  # absent outside a checkout
+        try:
+            validate_letters(record_quads(extract_file(example)[0]))
+        except LetterError:
+            pass
+
+
+_warm_up()
