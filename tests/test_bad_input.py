@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from conftest import SHARED, TESTS
 from kg_build.cli import main
+from kg_build.ingest.read import LIMIT_VARIABLE, MAX_BYTES
 from pdfs import corrupt_pdf, encrypted_pdf, image_only_pdf
 
 REAL = SHARED / "letters" / "real" / "000_dfff67da9d1ba237.txt"
@@ -156,3 +157,35 @@ def test_mix_in_a_real_process_with_a_directory(tmp_path):
     assert proc.returncode == 3
     assert [r["source"]["path"] for r in _records(proc.stdout)] == [str(good)]
     _check_stderr(proc.stderr, [*bad, (missing, BAD["nonexistent"][2])])
+
+
+def test_a_file_over_the_size_limit_is_refused_and_the_limit_is_configurable(tmp_path, monkeypatch):
+    # the option sets the limit in the environment (for worker processes): restore it afterwards
+    monkeypatch.setenv(LIMIT_VARIABLE, str(MAX_BYTES))
+    big = tmp_path / "thirty-mb.txt"
+    with open(big, "wb") as out:  # 30 MB: a sparse file would do, but text is what users feed
+        out.write(FORMAT2.read_bytes())
+        out.write(b"padding line of a runaway export\n" * (30 * 1024 * 1024 // 33))
+    result = _run(big)
+    assert result.exit_code == 3 and "over the 20,971,520-byte limit" in result.stderr, result.stderr
+    small = CliRunner().invoke(main, ["extract", "--max-letter-bytes", "1000", str(FORMAT2)])
+    assert small.exit_code == 3 and "over the 1,000-byte limit" in small.stderr
+
+
+@pytest.mark.parametrize("name, text", [
+    ("one-long-line", lambda: "The claimant " + "has pain and not medically necessary per MTUS " * 25_000),
+    ("heading-20000-times", lambda: FORMAT2.read_text() + "\nIMR DECISIONS AND RATIONALES\n" * 20_000),
+    ("rationale-20000-times", lambda: "Decision rationale:\n" * 20_000 + FORMAT2.read_text()),
+])
+def test_pathological_text_finishes_with_a_record_or_one_line(tmp_path, name, text):
+    """A hang guard, not a speed test: each took a few seconds when written; the timeout
+    only catches runaway backtracking."""
+    path = tmp_path / f"{name}.txt"
+    path.write_text(text(), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "kg_build.cli", "extract", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr
+    if proc.returncode == 0:
+        assert json.loads(proc.stdout)["items"] is not None
+    else:
+        assert proc.returncode == 3 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

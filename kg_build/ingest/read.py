@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg_build.errors import LetterError
 
-MAX_BYTES = 20 * 1024 * 1024  # a letter is a few KB; anything this large is not one
+MAX_BYTES = 20 * 1024 * 1024  # a letter is a few KB (a scanned PDF a few MB); anything this large is not one
+LIMIT_VARIABLE = "IMR_KG_MAX_LETTER_BYTES"  # set by `--max-letter-bytes`; inherited by worker processes
 _CONTROL = {c for c in range(32) if chr(c) not in "\t\n\r\f"}
 
 
@@ -25,8 +27,14 @@ class RawLetter:
     media_type: str
 
 
-def read_letter(path: Path, max_bytes: int = MAX_BYTES) -> RawLetter:
+def max_letter_bytes() -> int:
+    """The size limit of a letter file: IMR_KG_MAX_LETTER_BYTES when set, else MAX_BYTES."""
+    return int(os.environ.get(LIMIT_VARIABLE) or MAX_BYTES)
+
+
+def read_letter(path: Path, max_bytes: int | None = None) -> RawLetter:
     """Read one file; raise LetterError with a one-line reason when it is not usable."""
+    max_bytes = max_bytes or max_letter_bytes()
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -1,0 +1,72 @@
+"""A build killed at any moment (SIGKILL) and run again gives exactly the graph of a clean
+build: the store never keeps half a letter as if it were whole. Real `imr-kg build`
+subprocesses are killed at several points of a build of fictional letters (copies of
+tests/letters under their own case numbers); each store is then rebuilt and compared with
+a clean build, by quad count and canonical (RDFC-1.0) dataset."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT, TESTS
+from kg_build.store import LetterStore
+
+COPIES = 4  # the 13 test letters 4 times: a build of about 50 letters
+KILL_AT = (0.3, 0.55, 0.7, 0.85)  # fractions of a clean build's duration: start-up, mid-load, late
+
+
+def _corpus(directory: Path) -> Path:
+    directory.mkdir()
+    for n in range(COPIES):
+        for letter in sorted((TESTS / "letters").glob("*.txt")):
+            text = re.sub(r"\b(C[MB]\d{2}-)\d{7}\b", lambda m: f"{m.group(1)}{n}{m.group()[-6:]}", letter.read_text())
+            (directory / f"{n}-{letter.name}").write_text(text)
+    return directory
+
+
+def _build(corpus: Path, store: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "kg_build.cli", "build", str(corpus), "--store", str(store),
+               "--jobs", "1", "--batch-size", "4", "--quiet"]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _canonical(directory: Path) -> tuple[int, list[str]]:
+    store = LetterStore(directory, read_only=True)
+    dataset = ox.Dataset(store.store.quads_for_pattern(None, None, None, None))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return len(store), sorted(str(q) for q in dataset)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> tuple[Path, float, tuple[int, list[str]]]:
+    """The corpus, how long a clean build of it takes, and its canonical dataset."""
+    base = tmp_path_factory.mktemp("crash")
+    corpus = _corpus(base / "letters")
+    started = time.monotonic()
+    proc = _build(corpus, base / "clean")
+    assert proc.wait(timeout=600) == 0, proc.stderr.read()
+    return corpus, time.monotonic() - started, _canonical(base / "clean")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("fraction", KILL_AT)
+def test_a_build_killed_and_run_again_equals_a_clean_build(tmp_path, clean, fraction):
+    corpus, duration, (quads, canonical) = clean
+    store = tmp_path / "store"
+    proc = _build(corpus, store)
+    time.sleep(duration * fraction)
+    killed = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rerun = _build(corpus, store)
+    assert rerun.wait(timeout=600) == 0, rerun.stderr.read()
+    assert _canonical(store) == (quads, canonical), f"killed mid-build: {killed}"
