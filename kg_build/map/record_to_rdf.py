@@ -13,8 +13,10 @@ from __future__ import annotations
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg_build import __version__
+from kg_build.version import pipeline_version
 from kg_build.lexicon import lexicon
-from kg_build.map.iris import DCTERMS, GRAPH, ICD10CM, ID, OA, PROV, RDF, RDFS, SKOS, VOCABULARY_GRAPH, XSD, imr, slug, vocab
+from kg_build.map.iris import DCTERMS, GRAPH, ID, OA, PROV, RDF, RDFS, SKOS, VOCABULARY_GRAPH, XSD, imr, slug, vocab
+from kg_build.map import icd10cm_concepts, vocabularies
 
 _A = NamedNode(RDF + "type")
 _LABEL = NamedNode(RDFS + "label")
@@ -155,7 +157,7 @@ def _letter(b: _Builder) -> None:
     b.add(activity, _A, NamedNode(PROV + "Activity"))
     b.add(activity, _A, imr("ExtractionActivity"))
     b.add(activity, NamedNode(PROV + "used"), b.letter)
-    b.add(activity, imr("softwareVersion"), __version__)
+    b.add(activity, imr("softwareVersion"), pipeline_version())  # an incremental build compares it
     b.add(activity, NamedNode(PROV + "wasAssociatedWith"), NamedNode(ID + "software/imr-kg/" + __version__))
 
 
@@ -195,7 +197,7 @@ def _injury(b: _Builder, worker: NamedNode) -> None:
     if injury.get("mechanism"):
         b.add(node, imr("mechanism"), b.named("mechanism", injury["mechanism"], "mechanisms"))
     for region in injury.get("body_regions", []):
-        b.add(node, imr("bodyRegion"), b.named("body-region", region, "body_regions"))
+        b.add(node, imr("bodyRegion"), _body_region(b, region))
 
 
 def _reviewer(b: _Builder) -> None:
@@ -214,14 +216,15 @@ def _mentions(b: _Builder, worker: NamedNode) -> None:
         b.add(worker, imr("hasDiagnosis"), node)
         for code in m.get("codes", []):
             if code.get("system") == "ICD-10-CM":
-                icd = NamedNode(ICD10CM + code["code"])
-                b.add(node, NamedNode(SKOS + ("exactMatch" if code.get("match") == "exact" else "closeMatch")), icd)
-                b.concept("icd10cm", icd, code.get("label") or code["code"])
-                b.add(icd, NamedNode(SKOS + "notation"), code["code"], VOCABULARY_GRAPH)
+                b.add(node, icd10cm_concepts.match_property(code.get("match")), icd10cm_concepts.iri(code["code"]))
+                b.quads += icd10cm_concepts.concept_quads(code["code"])
     for n, m in enumerate(b.record["prior_treatments"], start=1):
         node = _mention(b, "treatment", n, "PriorTreatment", m)
         b.add(worker, imr("receivedTreatment"), node)
-        b.add(node, imr("treatmentConcept"), b.named("treatment", m.get("concept") or m.get("normalized") or m["text"]))
+        name = m.get("concept") or m.get("normalized") or m["text"]
+        concept = b.named("treatment", name)
+        b.add(node, imr("treatmentConcept"), concept)
+        b.quads += vocabularies.treatment_quads(concept, vocabularies.treatment_category(name))
     for n, m in enumerate(b.record["findings"], start=1):
         node = _mention(b, "finding", n, "Finding", m)
         b.add(worker, imr("hasFinding"), node)
@@ -248,8 +251,9 @@ def _item(b: _Builder, item: dict, case: NamedNode) -> None:
     b.add(service, imr("treatmentCategory"), category, VOCABULARY_GRAPH)
     b.add(node, imr("requestedService"), service)
     b.add(node, imr("treatmentCategory"), category)
+    b.quads += vocabularies.treatment_quads(service, item.get("category"))
     if item.get("body_region"):
-        b.add(node, imr("bodyRegion"), b.named("body-region", item["body_region"], "body_regions"))
+        b.add(node, imr("bodyRegion"), _body_region(b, item["body_region"]))
     b.add(node, imr("laterality"), SIDES.get(item.get("laterality") or ""))
     for field, prop in (("frequency", "frequency"), ("duration", "duration"), ("unit", "unit")):
         b.add(node, imr(prop), item.get(field))
@@ -259,10 +263,19 @@ def _item(b: _Builder, item: dict, case: NamedNode) -> None:
         drug = item["drug"]
         concept = b.named("drug", drug["name"], "drugs")
         if drug.get("drug_class"):
-            b.add(concept, imr("drugClass"), b.named("drug-class", drug["drug_class"]), VOCABULARY_GRAPH)
+            b.add(concept, imr("drugClass"), b.named("drug-class", drug["drug_class"], "drug_classes"), VOCABULARY_GRAPH)
+        b.quads += vocabularies.drug_quads(concept, drug["name"], drug.get("drug_class"), item["request"])
         b.add(node, imr("drug"), concept)
         b.add(node, imr("drugStrength"), drug.get("strength"))
     _decision(b, item, node)
+
+
+def _body_region(b: _Builder, written: str) -> NamedNode:
+    """A body-region concept, matched to its Uberon class (data/body_regions.csv)."""
+    node = b.named("body-region", written, "body_regions")
+    entry = lexicon("body_regions").lookup(written)
+    b.quads += vocabularies.body_region_quads(node, entry.name) if entry else []
+    return node
 
 
 def _decision(b: _Builder, item: dict, item_node: NamedNode) -> None:
