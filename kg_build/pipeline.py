@@ -39,7 +39,9 @@ graph of the store is skipped without being read further; the state is the lette
 themselves (see kg_build.store.oxigraph_store), read once at the start. A file with the
 same content as an earlier one is counted as a duplicate and built once. A letter whose
 case number is already that of another file's letter in this build (different content) is
-skipped and reported (stage `duplicate`): the first file in path order keeps the graph.
+kept too: the first file in path order keeps the case number's graph, the other is built
+again with the quality flag duplicate_case_number and kept under its case number and
+content hash (kg_build.map.letter_id).
 
 A build also loads the ontology and the criteria catalog into named graphs of their own, so
 queries can use their labels, definitions and class hierarchy.
@@ -52,7 +54,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -67,6 +69,7 @@ from kg_build.layout import split_letter
 from kg_build.link import link_record
 from kg_build.link.icd10cm import uncoded_diagnoses
 from kg_build.map import letter_graph, letter_id, record_quads
+from kg_build.map.record_to_rdf import DUPLICATE_CASE
 from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH
 from kg_build.parallel import Pending, Ready, batch_runner, ordered
 from kg_build.paths import ONTOLOGY
@@ -166,6 +169,7 @@ class BatchOptions:
     validate: bool = True
     for_store: bool = True  # N-Quads for the store
     gzipped: bool = False  # a gzip member for a shard
+    duplicate_of: tuple[tuple[str, str], ...] = ()  # (path, path of the letter whose case number it reuses)
 
 
 def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
@@ -180,6 +184,10 @@ def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
     for path in paths:
         try:
             record, _ = extract_file(Path(path))
+            if first := dict(options.duplicate_of).get(path):
+                record["quality_flags"].append({"kind": DUPLICATE_CASE, "detail": (
+                    f"case number {record['case']['case_number']} is also that of {first}, whose letter has other "
+                    "content; both are kept, this one under its case number and content hash")})
             built.append((len(outcomes), record, record_quads(record)))
             outcomes.append(None)
         except LetterError as err:
@@ -259,7 +267,8 @@ def build(paths: Iterable[Path], store: LetterStore | None = None, *, validate: 
         raise ValueError("a build needs a store, an N-Quads directory, or both")
     if prune and store is None:
         raise ValueError("pruning needs a store")
-    books = _Books(store.letter_state() if store is not None else {}, force)
+    books = _Books(store.letter_state() if store is not None else {}, force, lambda path, first: build_batch(
+        [path], replace(options, duplicate_of=((path, first),)))[0])
     shards = ShardWriter(nquads) if nquads else None
     fixed_graphs = [(ONTOLOGY_GRAPH, ONTOLOGY / "imr-kg.ttl"), (CRITERIA_GRAPH, CATALOG)]
     for graph, path in fixed_graphs if store is not None else ():
@@ -290,7 +299,9 @@ class _Books:
     each graph holds after this run. Outcomes are taken in path order, so the decisions do
     not depend on which worker finishes first."""
 
-    def __init__(self, stored: dict[str, LetterState], force: bool) -> None:
+    def __init__(self, stored: dict[str, LetterState], force: bool,
+                 as_duplicate: Callable[[str, str], LetterOutcome]) -> None:
+        self.as_duplicate = as_duplicate  # builds a file again as reusing another's case number
         self.stored = stored
         self.force = force
         self.version = pipeline_version(refresh=True)
@@ -333,11 +344,12 @@ class _Books:
                 s.duplicates.append(Skipped(o.path, o.stage, o.reason))
                 continue
             holder = self.claims.setdefault(o.graph, (o.sha256, o.path))
-            if holder[0] != o.sha256:
-                s.skipped.append(Skipped(o.path, "duplicate", (
-                    f"case number {o.graph.removeprefix(LETTER_GRAPHS)} is also that of {holder[1]}, whose letter "
-                    "is loaded; this letter has different content and is not")))
-                continue
+            if holder[0] != o.sha256:  # another file's letter has this case number: keep both, this one flagged
+                o = self.as_duplicate(o.path, holder[1])
+                if o.status == "failed":
+                    s.skipped.append(Skipped(o.path, o.stage, o.reason))
+                    continue
+                self.claims[o.graph] = (o.sha256, o.path)
             if o.status == "unchanged":
                 s.unchanged += 1
                 continue

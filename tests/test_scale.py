@@ -6,6 +6,8 @@ changes or removes them.
 
 from __future__ import annotations
 
+import hashlib
+
 import gzip
 import shutil
 import subprocess
@@ -93,20 +95,25 @@ def test_the_changed_letter_replaces_its_graph(tmp_path):
     assert "Percocet" in quotes and "Norco" not in quotes
 
 
-def test_two_files_with_one_case_number_keep_the_first_and_report_the_second(tmp_path):
+def test_two_files_with_one_case_number_are_both_kept_and_the_second_flagged(tmp_path):
     letters = _copies(tmp_path / "letters", "f1-01-norco-one-item.txt")
     (letters / "g-other.txt").write_text(NORCO.read_text().replace("Norco", "Percocet"))  # same case number
     shutil.copyfile(NORCO, letters / "h-same.txt")  # same content
     result = CliRunner().invoke(main, ["build", str(letters), "--store", str(tmp_path / "s"), "--quiet", "-j", "1"])
-    assert result.exit_code == 3, result.output
-    assert f"{letters / 'g-other.txt'}: duplicate: case number CM15-0917342 is also that of" in result.stderr
+    assert result.exit_code == 0, result.output
     assert f"{letters / 'h-same.txt'}: duplicate: same content as {letters / NORCO.name}" in result.stderr
-    assert "1 letters loaded" in result.stderr and "1 skipped (1 at duplicate); 1 duplicate file(s)" in result.stderr
-    report = (tmp_path / "s" / REPORT_NAME).read_text()
-    assert report.count('"stage": "duplicate"') == 2
-    # rerun: still the first file's letter, still the second reported
+    assert "2 letters loaded" in result.stderr and "0 skipped; 1 duplicate file(s)" in result.stderr
+    store = LetterStore(tmp_path / "s", read_only=True)
+    other = hashlib.sha256((letters / "g-other.txt").read_bytes()).hexdigest()[:8]
+    assert [g.value for g in store.letter_graphs()] == [GRAPH + "CM15-0917342", GRAPH + f"CM15-0917342-sha256-{other}"]
+    flags = list(store.store.query(
+        "SELECT ?g ?kind WHERE { GRAPH ?g { ?f <https://w3id.org/imr-kg/ontology#flagKind> ?kind } }"))
+    assert [(r["g"].value, r["kind"].value) for r in flags if r["kind"].value == "duplicate_case_number"] == [
+        (GRAPH + f"CM15-0917342-sha256-{other}", "duplicate_case_number")]
+    del store
+    # rerun: both unchanged
     again = build([letters], LetterStore(tmp_path / "s"), validate=False)
-    assert again.unchanged == 1 and [s.path for s in again.skipped] == [str(letters / "g-other.txt")]
+    assert again.unchanged == 2 and not again.skipped and again.letters == 0
 
 
 def test_a_dask_cluster_builds_the_same_graph(tmp_path, serial):

@@ -33,9 +33,17 @@ SIDES = {"left": imr("Left"), "right": imr("Right"), "bilateral": imr("Bilateral
 SEXES = {"female": imr("Female"), "male": imr("Male")}
 
 
+DUPLICATE_CASE = "duplicate_case_number"  # the quality flag of a letter that shares another's case number
+
+
 def letter_id(record: dict) -> str:
-    """The letter's identifier: its case number, else 'sha256-' and its file hash's first 16 digits."""
-    return record["case"]["case_number"] or "sha256-" + record["source"]["sha256"][:16]
+    """The letter's identifier: its case number, else 'sha256-' and its file hash's first 16
+    digits. A letter flagged as reusing the case number of another letter with other content
+    is '<case number>-sha256-<8 digits>', so that both are kept."""
+    case, sha = record["case"]["case_number"], record["source"]["sha256"]
+    if case and any(f["kind"] == DUPLICATE_CASE for f in record.get("quality_flags", [])):
+        return f"{case}-sha256-{sha[:8]}"
+    return case or "sha256-" + sha[:16]
 
 
 def letter_graph(record: dict) -> NamedNode:
