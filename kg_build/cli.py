@@ -116,10 +116,13 @@ a store), 2 for a usage error (also: dask not installed, or its scheduler unreac
               help="Afterwards remove the store's letter graphs that no file under PATHS gave (deleted or moved "
                    "letters, letters that now fail), so that the store mirrors PATHS.")
 @click.option("--no-validate", is_flag=True, help="Load letters without SHACL validation (faster; not recommended).")
+@click.option("--bulk-load", is_flag=True,
+              help="Load with Oxigraph's bulk loader: about 3.5x faster, but a build killed mid-way can leave "
+                   "letters half written until the next build repairs them. Meant for a first build.")
 @letter_limit
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(paths: tuple[Path, ...], store_dir: Path | None, nquads_dir: Path | None, jobs: int, dask_address: str | None,
-          batch_size: int, force: bool, prune: bool, no_validate: bool, quiet: bool) -> None:
+          batch_size: int, force: bool, prune: bool, no_validate: bool, bulk_load: bool, quiet: bool) -> None:
     """Build the knowledge graph of the IMR letters under PATHS into a store and/or N-Quads shards.
 
     Each letter (.txt or .pdf; directories are searched recursively) is extracted, mapped
@@ -143,7 +146,7 @@ def build(paths: tuple[Path, ...], store_dir: Path | None, nquads_dir: Path | No
     if dask_address:
         _check_dask(dask_address)
     files = sum(1 for _ in letter_files(paths))  # a count for the progress bar: the paths are streamed
-    store = LetterStore(store_dir) if store_dir is not None else None
+    store = LetterStore(store_dir, bulk=bulk_load) if store_dir is not None else None
     columns = [TextColumn("building"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} letters/s"), TimeElapsedColumn()]
     with Progress(*columns, disable=quiet or not sys.stderr.isatty(), transient=True, console=_stderr()) as bar:

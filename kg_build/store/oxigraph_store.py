@@ -5,13 +5,15 @@ file's imr:sha256 and the pipeline version that built it (the extraction's
 imr:softwareVersion), so the state can never disagree with the store: a letter is current
 exactly when its graph is there with the file's hash and the current version.
 
-Writing a batch of letters (`replace_letters`) takes three steps: drop the letters' graphs
-(one transaction each), bulk-load their quads except the version quads (Oxigraph's bulk
-loader: about 4x faster than a transaction for a batch, but not atomic), then add the
-version quads in one transaction. The version quad is the letter's commit mark: a build
-killed at any point leaves each letter either committed and whole, or without its version,
-which the next build sees as out of date and rebuilds from scratch after dropping the
-graph. `COMMIT_MARK` is the predicate, so that workers can serialise the two parts apart.
+Writing a batch of letters (`replace_letters`) drops the letters' graphs (one transaction
+each), then loads their quads in one transaction: a build killed at any moment leaves each
+letter as it was, absent, or whole, never half written. With `bulk=True` (`imr-kg build
+--bulk-load`, for a first build) the quads but the version quads go through Oxigraph's bulk
+loader instead (about 3.5x faster, measured 4.7 against 16 ms a letter, but not atomic), and
+the version quads follow in a transaction of their own: the version quad is then the
+letter's commit mark, and a killed build can leave letters without it, half written, until
+the next build sees them as out of date and rebuilds them after dropping their graphs.
+`COMMIT_MARK` is the predicate, so that workers can serialise the two parts apart.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ class LetterState(NamedTuple):
 
 
 class LetterStore:
-    def __init__(self, directory: Path, read_only: bool = False) -> None:
+    def __init__(self, directory: Path, read_only: bool = False, bulk: bool = False) -> None:
         self.directory = directory
+        self.bulk = bulk
         if read_only:
             if not (directory / "CURRENT").exists():
                 raise FileNotFoundError(f"{directory} is not an imr-kg store (build one with `imr-kg build`)")
@@ -48,6 +51,9 @@ class LetterStore:
         """Replace the given letters' graphs: body is their N-Quads (and their vocabulary)
         without the commit marks, marks the commit marks (see the module docstring)."""
         self.remove_letters(graphs)
+        if not self.bulk:
+            self.store.load(body + marks, format=ox.RdfFormat.N_QUADS)
+            return
         if body:
             self.store.bulk_load(body, format=ox.RdfFormat.N_QUADS)
         if marks:
