@@ -189,3 +189,25 @@ def test_pathological_text_finishes_with_a_record_or_one_line(tmp_path, name, te
         assert json.loads(proc.stdout)["items"] is not None
     else:
         assert proc.returncode == 3 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_undecodable_bytes_inside_a_letter_are_read_not_refused(tmp_path):
+    """Bytes no text encoding defines (0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined in cp1252)
+    inside an otherwise good letter: read as Latin-1, the letter is extracted."""
+    data = FORMAT2.read_bytes().replace(b"CLINICAL CASE SUMMARY", b"CLINICAL CASE SUMMARY \x81\x8d\x8f\x90\x9d", 1)
+    path = tmp_path / "undecodable.txt"
+    path.write_bytes(data)
+    result = _run(path)
+    assert result.exit_code == 0, result.stderr
+    assert _records(result.stdout)[0]["items"]
+
+
+def test_a_letter_missing_its_case_summary_still_gives_its_decisions(tmp_path):
+    text = FORMAT2.read_text()
+    start, end = text.index("CLINICAL CASE SUMMARY"), text.index("IMR DECISION(S) AND RATIONALE(S)")
+    path = tmp_path / "no-summary.txt"
+    path.write_text(text[:start] + text[end:])
+    result = _run(path)
+    assert result.exit_code == 0, result.stderr
+    record = _records(result.stdout)[0]
+    assert record["items"][0]["outcome"] == "upheld" and not record["diagnoses"]
