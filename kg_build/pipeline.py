@@ -74,7 +74,7 @@ from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH
 from kg_build.parallel import Pending, Ready, batch_runner, ordered
 from kg_build.paths import ONTOLOGY
 from kg_build.store import LetterState, LetterStore, ShardWriter
-from kg_build.store.oxigraph_store import COMMIT_MARK, LETTER_GRAPHS
+from kg_build.store.oxigraph_store import COMMIT_MARK
 from kg_build.version import pipeline_version
 
 LETTER_SUFFIXES = (".txt", ".pdf")

@@ -105,3 +105,21 @@ def trim(text: str, start: int, end: int, chars: str = " \t\n") -> Span:
     while end > start and text[end - 1] in chars:
         end -= 1
     return start, end
+
+
+def outside_classes(pattern: str, char: str, replacement: str) -> str:
+    """A regular expression with every unescaped `char` outside [character classes] replaced."""
+    out, in_class, escaped = [], False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == char and not in_class:
+            ch = replacement
+        out.append(ch)
+    return "".join(out)

@@ -58,3 +58,22 @@ def query_rows(store, name: str, **params: str) -> list[dict]:
 @pytest.fixture(scope="session")
 def schema() -> dict:
     return json.loads((SHARED / "schemas" / "letter-record.schema.json").read_text())
+
+
+def build_store(directory: Path, *paths: Path) -> Path:
+    """A store of the letters under paths, unvalidated (as the query tests read it); fails
+    when a letter is skipped."""
+    from kg_build.pipeline import build
+    from kg_build.store import LetterStore
+
+    store = LetterStore(directory)
+    summary = build(list(paths), store, validate=False)
+    assert not summary.skipped, [s.line() for s in summary.skipped]
+    store.close()
+    return directory
+
+
+@pytest.fixture(scope="session")
+def letters_store_dir(tmp_path_factory) -> Path:
+    """A store of tests/letters, built once per session: open it read-only."""
+    return build_store(tmp_path_factory.mktemp("letters-store"), TESTS / "letters")

@@ -22,10 +22,8 @@ from click.testing import CliRunner
 from PIL import Image  # Pillow comes with fpdf2, a test dependency
 from rdflib.compare import isomorphic
 
-from conftest import TESTS
 from kg_build.cli import main
 from kg_build.map.iris import IMR, VOCABULARY_GRAPH
-from kg_build.pipeline import build
 from kg_build.store import LetterStore
 from kg_build.use.export.html import embedded_json, page as html_page
 from kg_build.use.export.projection import NODE_TYPES
@@ -37,13 +35,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("store")
-    store = LetterStore(directory)
-    summary = build([TESTS / "letters"], store, validate=False)
-    assert not summary.skipped, [s.line() for s in summary.skipped]
-    store.close()
-    return directory
+def store_dir(letters_store_dir) -> Path:
+    return letters_store_dir
 
 
 @pytest.fixture(scope="module")

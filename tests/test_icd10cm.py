@@ -121,13 +121,8 @@ def records() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> ox.Store:
-    directory = tmp_path_factory.mktemp("icd")
-    letters = LetterStore(directory)
-    summary = build([TESTS / "letters"], letters, validate=False)
-    assert not summary.skipped
-    letters.close()
-    return LetterStore(directory, read_only=True).store
+def store(letters_store_dir) -> ox.Store:
+    return LetterStore(letters_store_dir, read_only=True).store
 
 
 def test_the_build_summary_counts_the_mentions_left_without_a_code(tmp_path):

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from conftest import SHARED, SHARED_GOLD, TEST_GOLD, TESTS, letter_for, query_rows
+from conftest import SHARED, SHARED_GOLD, TEST_GOLD, TESTS, build_store, letter_for, query_rows
 from kg_build.cli import main
 from kg_build.map import letter_id
 from kg_build.pipeline import build, extract_file
@@ -45,12 +45,7 @@ REAL_IRI = _letter_iri(REAL, None)
 
 @pytest.fixture(scope="module")
 def full_dir(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("full")
-    store = LetterStore(directory)
-    summary = build([SHARED / "letters", TESTS / "letters"], store, validate=False)
-    assert not summary.skipped, [s.line() for s in summary.skipped]
-    store.close()
-    return directory
+    return build_store(tmp_path_factory.mktemp("full"), SHARED / "letters", TESTS / "letters")
 
 
 @pytest.fixture(scope="module")

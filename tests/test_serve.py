@@ -25,9 +25,8 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, TESTS
+from conftest import ROOT
 from kg_build.cli import main
-from kg_build.pipeline import build
 from kg_build.store import LetterStore
 from kg_build.use.endpoint import bound_text, with_values
 from kg_build.use.query import load_query, run, shipped_queries
@@ -40,13 +39,8 @@ MAX_RESULTS = 500
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("serve-store")
-    store = LetterStore(directory)
-    summary = build([TESTS / "letters"], store, validate=False)
-    assert summary.letters >= 10 and not summary.skipped
-    store.close()
-    return directory
+def store_dir(letters_store_dir) -> Path:
+    return letters_store_dir
 
 
 def _start(store_dir: Path, *options: str):

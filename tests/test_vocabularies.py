@@ -17,7 +17,7 @@ from kg_build.map import record_quads
 from kg_build.map.vocabularies import (DRUG_SCHEME, TREATMENT_SCHEME, body_region_quads, category_concept,
                                        drug_class_concept, treatment_category, treatment_quads, uberon_iri,
                                        written_drug)
-from kg_build.pipeline import build, extract_file
+from kg_build.pipeline import extract_file
 from kg_build.store import LetterStore
 
 IMR = "https://w3id.org/imr-kg/ontology#"
@@ -137,13 +137,8 @@ def test_a_letter_maps_brand_strength_class_and_categories():
 # --- queries ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> ox.Store:
-    directory = tmp_path_factory.mktemp("letters")
-    letters = LetterStore(directory)
-    summary = build([TESTS / "letters"], letters, validate=False)
-    assert not summary.skipped, [s.line() for s in summary.skipped]
-    letters.close()
-    return LetterStore(directory, read_only=True).store
+def store(letters_store_dir) -> ox.Store:
+    return LetterStore(letters_store_dir, read_only=True).store
 
 
 def _consistent(row: dict) -> None:

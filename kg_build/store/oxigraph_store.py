@@ -23,11 +23,28 @@ from typing import Iterable, NamedTuple
 
 import pyoxigraph as ox
 
-from kg_build.map.iris import GRAPH, imr
+from kg_build.map.iris import GRAPH, ICD10CM, VOCAB, VOCABULARY_GRAPH, imr
 
 LETTER_GRAPHS = GRAPH + "letter/"
 _SHA256 = imr("sha256")
 COMMIT_MARK = imr("softwareVersion")
+
+
+def concepts_used(store: ox.Store, letters: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
+    """The vocabulary graph's concepts the letters' graphs point to, with the concepts those
+    point to in turn (broader codes and guideline levels, categories, schemes)."""
+    todo = [q.object for g in letters for q in store.quads_for_pattern(None, None, None, g) if _concept(q.object)]
+    seen: set[ox.NamedNode] = set()
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo += [q.object for q in store.quads_for_pattern(node, None, None, VOCABULARY_GRAPH) if _concept(q.object)]
+    return seen
+
+
+def _concept(term: ox.Term) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value.startswith((VOCAB, ICD10CM))
 
 
 class LetterState(NamedTuple):

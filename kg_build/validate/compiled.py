@@ -48,6 +48,7 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+from kg_build.text import outside_classes
 from kg_build.validate.shacl import ValidationResult, attribute_to_letters, shapes_graph
 
 
@@ -481,27 +482,10 @@ def _pattern_condition(shape, pattern: str, flags: str, v: str) -> str:
     """sh:pattern as pyshacl applies it (Python's re.search with flags i and m only), in
     Oxigraph's regex syntax: Python's `$` also matches before a final newline."""
     flags = "".join(f for f in "im" if f in flags.lower())
-    translated = pattern if "m" in flags else _python_dollar(pattern)
+    # Python's $ also matches before a final newline
+    translated = pattern if "m" in flags else outside_classes(pattern, "$", "(?:\\n?$)")
     literal = str(ox.Literal(translated))
     probe = f'SELECT (COALESCE(REGEX("", {literal}, "{flags}"), "bad") AS ?ok) {{}}'
     if next(iter(ox.Store().query(probe)))["ok"].value == "bad":
         raise ShapesNotSupported(f"{shape}: sh:pattern {pattern!r} is not valid for Oxigraph's regex engine")
     return f"(!isBlank({v}) && REGEX(STR({v}), {literal}, \"{flags}\"))"
-
-
-def _python_dollar(pattern: str) -> str:
-    out, escaped, in_class = [], False, False
-    for ch in pattern:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == "[":
-            in_class = True
-        elif ch == "]":
-            in_class = False
-        elif ch == "$" and not in_class:
-            out.append("(?:\\n?$)")
-            continue
-        out.append(ch)
-    return "".join(out)

@@ -15,10 +15,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH
 
-from kg_build.map.iris import ICD10CM, ID, VOCAB, VOCABULARY_GRAPH
-
-SHARED = (VOCAB, ICD10CM)  # concepts of the vocabulary graph
+from kg_build.map.iris import ID, VOCABULARY_GRAPH
 from kg_build.paths import SHAPES
+from kg_build.store.oxigraph_store import concepts_used
 
 
 @dataclass(frozen=True)
@@ -86,17 +85,8 @@ def _term(term: ox.Term) -> rdflib.term.Node:
 def letter_quads_with_vocabulary(store: ox.Store, graph: ox.NamedNode) -> list[ox.Quad]:
     """A letter's graph and the vocabulary triples about the concepts it uses (broader ones too)."""
     quads = list(store.quads_for_pattern(None, None, None, graph))
-    todo = [q.object for q in quads if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(SHARED)]
-    seen: set[ox.NamedNode] = set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for q in store.quads_for_pattern(node, None, None, VOCABULARY_GRAPH):
-            quads.append(q)
-            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(SHARED):
-                todo.append(q.object)
+    for concept in sorted(concepts_used(store, [graph]), key=lambda n: n.value):
+        quads += store.quads_for_pattern(concept, None, None, VOCABULARY_GRAPH)
     return quads
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg_build.map.iris import ICD10CM, IMR, VOCAB, VOCABULARY_GRAPH
-from kg_build.store.oxigraph_store import LETTER_GRAPHS, LetterStore
+from kg_build.map.iris import IMR, VOCABULARY_GRAPH
+from kg_build.store.oxigraph_store import LETTER_GRAPHS, LetterStore, concepts_used
 
 Advance = Callable[[int], None]
 
@@ -65,24 +65,6 @@ def _graphs_of_case(store: ox.Store, case: str) -> list[ox.NamedNode]:
     return [s["g"] for s in found if s["g"].value.startswith(LETTER_GRAPHS)]
 
 
-def vocabulary_used(store: ox.Store, letters: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
-    """The shared concepts the letters point to, with the concepts those point to in turn
-    (broader guideline levels, categories, schemes)."""
-    todo = [q.object for g in letters for q in store.quads_for_pattern(None, None, None, g) if _shared(q.object)]
-    seen: set[ox.NamedNode] = set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        todo += [q.object for q in store.quads_for_pattern(node, None, None, VOCABULARY_GRAPH) if _shared(q.object)]
-    return seen
-
-
-def _shared(term: ox.Term) -> bool:
-    return isinstance(term, ox.NamedNode) and (term.value.startswith(VOCAB) or term.value.startswith(ICD10CM))
-
-
 def quads(store: ox.Store, selection: Selection, advance: Advance, letters_only: bool = False) -> Iterator[ox.Quad]:
     """The selection's quads, graph by graph: for the whole store every graph (or, with
     letters_only, the letter graphs and the vocabulary), else the chosen letters' graphs and
@@ -96,7 +78,7 @@ def quads(store: ox.Store, selection: Selection, advance: Advance, letters_only:
     for graph in selection.letters:
         yield from store.quads_for_pattern(None, None, None, graph)
         advance(1)
-    for concept in sorted(vocabulary_used(store, selection.letters), key=lambda n: n.value):
+    for concept in sorted(concepts_used(store, selection.letters), key=lambda n: n.value):
         yield from store.quads_for_pattern(concept, None, None, VOCABULARY_GRAPH)
     advance(1)
 
