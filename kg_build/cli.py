@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
@@ -90,7 +91,8 @@ BUILD_EXIT = """
 Exit status: 0 when every letter was loaded, 3 when some letters were skipped (the others
 are loaded; each skipped letter is listed as 'FILE: STAGE: reason' and recorded in the
 build report imr-kg-build-report.jsonl of the store, or of the N-Quads directory without
-a store), 2 for a usage error (also: dask not installed, or its scheduler unreachable).
+a store), 2 for a usage error (also: dask not installed, or its scheduler unreachable), 1
+when the build stopped because a worker process died (a rerun builds the rest).
 """
 
 
@@ -162,6 +164,10 @@ def build(paths: tuple[Path, ...], store_dir: Path | None, nquads_dir: Path | No
             summary = build_letters(letter_files(paths), store, validate=not no_validate, jobs=min(jobs, batches),
                                     dask=dask_address, batch_size=batch_size, force=force, prune=prune,
                                     nquads=nquads_dir, progress=advance)
+        except BrokenProcessPool:  # a worker killed from outside (out of memory, kill -9)
+            click.echo("build stopped: a worker process died (out of memory, or killed); the letters loaded so "
+                       "far are kept whole, and a rerun builds the rest", err=True)
+            sys.exit(1)
         except OSError as err:  # a scheduler that goes away mid-build
             raise click.UsageError(f"--dask {dask_address}: {err}" if dask_address else str(err)) from None
     for line in summary.skipped + summary.duplicates:

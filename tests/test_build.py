@@ -114,3 +114,17 @@ def test_a_criterion_is_one_iri_across_letters(tmp_path):
         concepts.append({q.object.value for q in quads if q.predicate.value.endswith("#assessesCriterion")})
     assert concepts[0] == concepts[1]
     assert "https://w3id.org/imr-kg/vocab/criterion/massage-adjunct-to-exercise" in concepts[0]
+
+
+def test_a_dead_worker_stops_the_build_with_one_line(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    import kg_build.cli as cli
+
+    def dying(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(cli, "build_letters", dying)
+    result = CliRunner().invoke(main, ["build", str(FORMAT2), "--store", str(tmp_path / "s"), "--quiet"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith("build stopped: a worker process died") and len(result.stderr.splitlines()) == 1
