@@ -8,8 +8,8 @@ one with --corpus DIR), for 1 and N jobs (--jobs, default: the CPU count), it pr
 1. Throughput in letters/s. Per stage, from an instrumented pass that runs the stages of
    kg_build one by one in a process pool over batches of letters and times each: ingest
    (read + normalise), layout + extract, link, map (record -> quads, N-Quads bytes),
-   validate (pyshacl, one run per batch), load (Oxigraph's bulk loader in the parent, as
-   kg_build.store loads a batch).
+   validate (the compiled SHACL validator, one run per batch, as a build validates), load
+   (Oxigraph's bulk loader in the parent, as `imr-kg build --bulk-load` loads a batch).
    A worker stage's rate with N jobs is letters / (its time summed over the workers / N):
    the rate it would reach alone on N workers, measured while they all run. End to end: the
    wall time of the instrumented pass, and of kg_build.pipeline.build (what `imr-kg build`
@@ -78,7 +78,7 @@ def stage_batch(paths: list[str]) -> tuple[dict[str, float], list[str], bytes, i
     from kg_build.layout import split_letter
     from kg_build.link import link_record
     from kg_build.map import letter_graph, record_quads
-    from kg_build.validate import validate_letters
+    from kg_build.validate import validate_letters_compiled as validate_letters
 
     clock = time.perf_counter
     seconds = dict.fromkeys(STAGES[:-1], 0.0)
