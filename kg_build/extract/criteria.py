@@ -34,7 +34,6 @@ from kg_build.text import Doc, Span, split_at, trim
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
 _TRIM = " ,.;:"
-_NEGATED = re.compile(r"un((?!der|til|it)[a-z]{4,}(?:ed|able|ful))")  # a participle or adjective negated by 'un-'
 _FALLBACK = 1  # the least relevance at which a criterion no fact prefers takes its best fact
 _SCOPE = 5  # a negation speaks to the words at most this many words after it
 # kinds of fact a criterion may ask about, shared as if words: a span of time ('for over a
@@ -307,7 +306,7 @@ def _tokens(text: str) -> list[tuple[int, str]]:
     out = []
     for i, token in enumerate(_WORD.findall(text.lower())):
         for w in [token] if _MEASURE.fullmatch(token) else token.split("-"):
-            if prefixed := _NEGATED.fullmatch(w):  # 'unsupervised' denies 'supervised'
+            if prefixed := rp("negated_word").fullmatch(w):  # 'unsupervised' denies 'supervised'
                 out += [(i, "not"), (i, prefixed.group(1))]
             elif w:
                 out.append((i, w.strip("'")))
