@@ -128,3 +128,11 @@ def test_a_dead_worker_stops_the_build_with_one_line(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["build", str(FORMAT2), "--store", str(tmp_path / "s"), "--quiet"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.stderr.startswith("build stopped: a worker process died") and len(result.stderr.splitlines()) == 1
+
+
+def test_a_closed_store_keeps_no_obsolete_write_ahead_log(tmp_path):
+    store = LetterStore(tmp_path / "s")
+    build([FORMAT2, REAL], store, validate=False)
+    store.close()
+    logs = [p for p in (tmp_path / "s").iterdir() if re.fullmatch(r"\d+\.log", p.name)]
+    assert sum(p.stat().st_size for p in logs) < 64 * 1024, [(p.name, p.stat().st_size) for p in logs]

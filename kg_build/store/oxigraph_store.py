@@ -104,7 +104,11 @@ class LetterStore:
         return len(self.store)
 
     def close(self) -> None:
-        """Flush, compact and release the store (Oxigraph closes it when the object goes)."""
+        """Flush, compact and release the store (Oxigraph closes it when the object goes).
+        It is then opened once more: RocksDB deletes the write-ahead logs the flush made
+        obsolete only when a store opens, and they are most of its size on disk until then
+        (measured: 225 MB before, 59 MB after, for 300 letters)."""
         self.store.flush()
         self.store.optimize()
         del self.store
+        ox.Store(str(self.directory))  # released at once
