@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kg_build.use.output import python_value
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TESTS = Path(__file__).resolve().parent
@@ -27,23 +29,6 @@ TEST_GOLD = sorted((TESTS / "gold").glob("*.gold.json"))
 ALL_LETTERS = sorted(
     [*(SHARED / "letters").rglob("*.txt"), *(TESTS / "letters").glob("*.txt"), *(ROOT / "examples" / "letters").glob("*.txt")]
 )
-
-
-def python_value(term):
-    """A SPARQL result cell as a Python value: numbers and booleans typed, IRIs and strings as text."""
-    import pyoxigraph as ox
-
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        kind = term.datatype.value.rsplit("#", 1)[-1]
-        if kind in ("integer", "nonNegativeInteger", "int", "long"):
-            return int(term.value)
-        if kind == "decimal":
-            return float(term.value)
-        if kind == "boolean":
-            return term.value == "true"
-    return term.value
 
 
 def query_rows(store, name: str, **params: str) -> list[dict]:

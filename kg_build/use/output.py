@@ -28,6 +28,22 @@ def write_results(solutions: ox.QuerySolutions, fmt: str, out: TextIO = sys.stdo
     console.print(f"{rows} row{'s' if rows != 1 else ''}")
 
 
+def python_value(term: ox.Term | None) -> object:
+    """A result cell or literal as Python: integers, decimals and booleans typed; IRIs and
+    strings as text; an unbound cell None."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        kind = term.datatype.value.rsplit("#", 1)[-1]
+        if kind in ("integer", "int", "long", "nonNegativeInteger"):
+            return int(term.value)
+        if kind in ("decimal", "double", "float"):
+            return float(term.value)
+        if kind == "boolean":
+            return term.value == "true"
+    return term.value
+
+
 def display(term: ox.Term | None) -> str:
     """A term as a person reads it: a literal's value, an IRI whole, an unbound cell empty."""
     return "" if term is None else term.value

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from kg_build.map.iris import PREFIXES
 from kg_build.pipeline import REPORT_NAME, Skipped
+from kg_build.use.output import python_value
 from kg_build.use.query import load_query, run
 
 CLASS_COUNTS = """SELECT ?class (COUNT(DISTINCT ?node) AS ?nodes)
@@ -35,24 +36,9 @@ class Section:
     note: str = ""
 
 
-def value(term: ox.Term | None) -> object:
-    """A result cell as Python: integers, decimals and booleans typed; IRIs and strings as text."""
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        kind = term.datatype.value.rsplit("#", 1)[-1]
-        if kind in ("integer", "int", "long", "nonNegativeInteger"):
-            return int(term.value)
-        if kind in ("decimal", "double", "float"):
-            return float(term.value)
-        if kind == "boolean":
-            return term.value == "true"
-    return term.value
-
-
 def table(solutions: ox.QuerySolutions) -> tuple[list[str], list[list]]:
     columns = [v.value for v in solutions.variables]
-    return columns, [[value(s[c]) for c in columns] for s in solutions]
+    return columns, [[python_value(s[c]) for c in columns] for s in solutions]
 
 
 def shipped(store: ox.Store, name: str) -> tuple[list[str], list[list]]:

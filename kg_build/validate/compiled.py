@@ -315,13 +315,7 @@ class _Compiler:
 
         for cond in self.value_conditions(shape, v):
             out.append((f"EXISTS {{ {focus} {path} {v} FILTER(!({cond})) }}", (over_values(f"!({cond})"), "{}"), None))
-        low, high = self.one(shape, SH.minCount), self.one(shape, SH.maxCount)
-        if low is not None and low.toPython() > 0:
-            out.append((f"NOT EXISTS {{ {self.distinct_values(focus, path, low.toPython())} }}",
-                        (values, f"IF({{}} < {low.toPython()}, 1, 0)"), None))
-        if high is not None:
-            out.append((f"EXISTS {{ {self.distinct_values(focus, path, high.toPython() + 1)} }}",
-                        (values, f"IF({{}} > {high.toPython()}, 1, 0)"), None))
+        out += self.count_bounds(focus, path, self.one(shape, SH.minCount), self.one(shape, SH.maxCount), values)
         for value in self.g.objects(shape, SH.hasValue):
             out.append((f"NOT EXISTS {{ {focus} {path} {_sparql(value)} }}",
                         (over_values(f"sameTerm({v}, {_sparql(value)})"), "IF({} = 0, 1, 0)"), None))
@@ -331,15 +325,21 @@ class _Compiler:
             out.append((f"EXISTS {{ {rows} }}", None, (f"{w} {c}", rows)))
         qualified = self.one(shape, SH.qualifiedValueShape)
         if qualified is not None:
-            low, high = self.one(shape, SH.qualifiedMinCount), self.one(shape, SH.qualifiedMaxCount)
             conforms = lambda node: self.conforms(qualified, node)
-            conforming = over_values(conforms(v))
-            if low is not None and low.toPython() > 0:
-                out.append((f"NOT EXISTS {{ {self.distinct_values(focus, path, low.toPython(), conforms)} }}",
-                            (conforming, f"IF({{}} < {low.toPython()}, 1, 0)"), None))
-            if high is not None:
-                out.append((f"EXISTS {{ {self.distinct_values(focus, path, high.toPython() + 1, conforms)} }}",
-                            (conforming, f"IF({{}} > {high.toPython()}, 1, 0)"), None))
+            out += self.count_bounds(focus, path, self.one(shape, SH.qualifiedMinCount),
+                                     self.one(shape, SH.qualifiedMaxCount), over_values(conforms(v)), conforms)
+        return out
+
+    def count_bounds(self, focus: str, path: str, low, high, column: str, condition=None) -> list:
+        """The checks of a minimum and a maximum count of (conforming) values: an EXISTS test
+        and the grouped column that counts them."""
+        out = []
+        if low is not None and low.toPython() > 0:
+            out.append((f"NOT EXISTS {{ {self.distinct_values(focus, path, low.toPython(), condition)} }}",
+                        (column, f"IF({{}} < {low.toPython()}, 1, 0)"), None))
+        if high is not None:
+            out.append((f"EXISTS {{ {self.distinct_values(focus, path, high.toPython() + 1, condition)} }}",
+                        (column, f"IF({{}} > {high.toPython()}, 1, 0)"), None))
         return out
 
     def distinct_values(self, focus: str, path: str, n: int, condition=None) -> str:

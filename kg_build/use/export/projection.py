@@ -26,6 +26,7 @@ import pyoxigraph as ox
 
 from kg_build.map.iris import ICD10CM, ID, IMR, OA, PROV, RDF, SKOS, VOCAB
 from kg_build.use.export.selection import Advance, Selection, quads
+from kg_build.use.output import python_value
 
 NODE_TYPES = {
     "DeterminationLetter": "letter", "InjuredWorker": "worker", "Injury": "injury", "ExpertReviewer": "reviewer",
@@ -88,7 +89,7 @@ def project(store: ox.Store, selection: Selection, advance: Advance) -> nx.Multi
     values: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for s, p, literal in triples.literals:
         if p not in LEFT_OUT:
-            values[folded.get(s, s)][_local(p)].append(_python(literal))
+            values[folded.get(s, s)][_local(p)].append(python_value(literal))
     for s, p, o in triples.links:
         s = folded.get(s, s)
         if p in LEFT_OUT or s not in kinds:
@@ -129,19 +130,6 @@ def _owner(iri: str) -> dict[str, str]:
 
 def _local(iri: str) -> str:
     return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _python(literal: ox.Literal) -> str | int | float | bool:
-    """A literal as the Python value its datatype says; one property always has one datatype,
-    so an attribute has one type in every node (GraphML and GEXF declare it once)."""
-    kind = _local(literal.datatype.value)
-    if kind == "integer":
-        return int(literal.value)
-    if kind == "decimal":
-        return float(literal.value)
-    if kind == "boolean":
-        return literal.value == "true"
-    return literal.value
 
 
 def _single(values: list):
