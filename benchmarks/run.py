@@ -173,26 +173,27 @@ class BuildRun:
 def real_build(corpus_letters: Path, jobs: int, store_dir: Path, query_copy: Path) -> BuildRun:
     """Build into a new store, copy it (closed) to query_copy for the queries, then build
     again over the unchanged corpus."""
-    from kg_build.pipeline import build
-    from kg_build.store import LetterStore
     from kg_build.version import pipeline_version
 
     pipeline_version(refresh=True)  # the tree as it is now: workers started later compute it afresh
+    summary, wall, quads = _timed_build(corpus_letters, jobs, store_dir)
+    shutil.copytree(store_dir, query_copy)
+    again, rebuild, rebuild_quads = _timed_build(corpus_letters, jobs, store_dir)
+    return BuildRun(jobs, summary.letters, len(summary.skipped), quads, wall, rebuild, again.unchanged, rebuild_quads)
+
+
+def _timed_build(corpus_letters: Path, jobs: int, store_dir: Path):
+    """(summary, seconds, quads in the store after) of one `imr-kg build` into store_dir."""
+    from kg_build.pipeline import build
+    from kg_build.store import LetterStore
+
     store = LetterStore(store_dir)
     start = time.perf_counter()
     summary = build([corpus_letters], store, jobs=jobs)
-    wall = time.perf_counter() - start
+    seconds = time.perf_counter() - start
     quads = len(store)
     store.close()
-    shutil.copytree(store_dir, query_copy)
-    store = LetterStore(store_dir)
-    start = time.perf_counter()
-    again = build([corpus_letters], store, jobs=jobs)
-    rebuild = time.perf_counter() - start
-    rebuild_quads = len(store)
-    store.close()
-    return BuildRun(jobs, summary.letters, len(summary.skipped), quads, wall, rebuild, getattr(again, "unchanged", 0),
-                    rebuild_quads)
+    return summary, seconds, quads
 
 
 # ---- queries ------------------------------------------------------------------------------
