@@ -1,22 +1,25 @@
 """The guideline criteria a rationale applies, each with its status and evidence.
 
 A rationale restates the case, states the guideline and its criteria, applies them to the
-case ("In this case, ...") and concludes. Sentences are given those roles; the sentences
-that state conditions are cut into atomic criteria (clauses, the items of lists such as
-"documentation of a, b and c", and the criteria of the catalog a clause names one after the
+case ("In this case, ...") and concludes. Sentences are given those roles (a sentence right
+after a guideline sentence that says nothing of the case continues the guideline); the
+sentences that state conditions are cut into atomic criteria (clauses, the items of lists such
+as "documentation of a, b and c", and the criteria of the catalog a clause names one after the
 other); the application is cut into facts, and each fact is given to the criteria it speaks
-to most (shared content words, the catalog's wordings and evidence terms). A criterion's
-status comes from its facts: "not documented" phrasing or a hedge is not_documented; an age,
-a count or a duration is compared with the criterion's limit ('age over 65', 'up to 10
-visits', 'short-term'); a passed limit is not_met; a treatment untried cannot have failed and
-one tried without relief has; otherwise negation near the shared words decides met or not met,
-each word read with the polarity of where it comes from (the criterion's own words or the
-catalog's wordings); a fact that sets the criterion aside, or no fact at all, is not_assessed,
-except that an umbrella criterion then takes the status of its stated sub-criteria. Words
-naming the treatment under review count for no criterion. Last, statuses are read in the
-light of the decision: criteria an overturning reviewer applied are met, and a denial where
-no criterion fell short has its least supported one not met. The phrases are in
-data/rationale.yaml.
+to most (shared content words, the catalog's wordings and evidence terms, a fact the catalog's
+contrary patterns recognise, and kinds of fact: an age, a span of time or a count for a
+criterion that sets one). A criterion's status comes from its facts: a passed limit is
+not_met; "not documented" phrasing or a hedge is not_documented; an age, a count or a
+duration is compared with the criterion's limit ('age over 65', 'up to 10 visits',
+'short-term'); a treatment untried cannot have failed and one tried without relief has; a
+fact the catalog knows to deny the criterion ('drives to her appointments' for homebound) is
+not_met; otherwise negation near the shared words decides met or not met, each word read with
+the polarity of where it comes from (the criterion's own words or the catalog's wordings); a
+fact that sets the criterion aside, or no fact at all, is not_assessed, except that an
+umbrella criterion then takes the status of its stated sub-criteria. Words naming the
+treatment under review count for no criterion. Last, statuses are read in the light of the
+decision: criteria an overturning reviewer applied are met, and a denial where no criterion
+fell short has its least supported one not met. The phrases are in data/rationale.yaml.
 """
 
 from __future__ import annotations
@@ -35,11 +38,12 @@ _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is o
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
 _TRIM = " ,.;:"
 _FALLBACK = 1  # the least relevance at which a criterion no fact prefers takes its best fact
-_SCOPE = 5  # a negation speaks to the words at most this many words after it
+_SCOPE = 8  # a negation speaks to the words at most this many words after it
 # kinds of fact a criterion may ask about, shared as if words: a span of time ('for over a
-# year') with a criterion that limits a duration, an age ('a 71-year-old') with one that asks for one
-_TIME, _AGE = "#time", "#age"
-_KINDS = frozenset({_TIME, _AGE})
+# year') with a criterion that limits a duration, an age ('a 71-year-old') with one that asks
+# for one, a count or a passed limit ('exceeds the recommendation') with one that limits a count
+_TIME, _AGE, _COUNT = "#time", "#age", "#count"
+_KINDS = frozenset({_TIME, _AGE, _COUNT})
 
 
 @dataclass
@@ -63,7 +67,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             parts.append(_part("conclusion", sentence))
             if seen_guideline:  # its reasons apply too ('... as the notes do not address the 4 A's')
                 application += [f for f in _facts(doc, sentence) if not rp("conclusion").search(doc.text, *f)]
-        elif _states_guideline(doc, sentence, applying):
+        elif _states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline"):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
             if not rp("bare_recommendation").match(doc.text, *sentence):
@@ -133,16 +137,20 @@ def _by_sub_criteria(criteria: list[_Criterion], assessed: list[dict]) -> list[d
     return assessed
 
 
-def _states_guideline(doc: Doc, sentence: Span, applying: bool) -> bool:
+def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool) -> bool:
     """A sentence that speaks for the guideline. Once the application has begun, a weak cue
     ('documentation of', 'should') no longer makes one, nor does a sentence that reports the
-    record ('there is no documentation of ...') or a passed limit."""
+    record ('there is no documentation of ...') or a passed limit. A sentence right after a
+    guideline sentence that says nothing of the case continues it, cue or not ('The time to
+    produce functional improvement is 3 to 6 treatments.')."""
     if _applies(doc, sentence):
         return False
+    if continuing and not rp("case_reference").search(doc.text, *sentence):
+        return True
     if applying and (rp("not_documented").search(doc.text, *sentence) or rp("limit_exceeded").search(doc.text, *sentence)):
         return False
     if rp("guideline_sentence").search(doc.text, *sentence):
-        return True
+        return not (applying and rp("case_reference").search(doc.text, *sentence) and not rp("guideline_named").search(doc.text, *sentence))
     return not applying and bool(rp("criterion_sentence").search(doc.text, *sentence))
 
 
@@ -260,7 +268,9 @@ def _examples(text: str) -> tuple[int, int]:
         end = text.find(")", cue.end())
         return cue.start(), end if end >= 0 else len(text)
     end = rp("criterion_examples_end").search(text, cue.end())
-    return cue.start(), end.start() if end else len(text)
+    if end is None:
+        return cue.start(), len(text)
+    return cue.start(), end.start("stop") if end.group("stop") is not None else end.start()
 
 
 def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
@@ -320,7 +330,9 @@ def _content(word: str) -> bool:
 @lru_cache(maxsize=4096)  # facts and catalog wordings are stemmed again for every criterion
 def _stems(text: str) -> frozenset[str]:
     stems = {_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))}
-    kinds = {kind for kind, found in ((_TIME, _durations(text)), (_AGE, rp("application_age").search(text))) if found}
+    kinds = {kind for kind, found in ((_TIME, _durations(text) or rp("limit_exceeded").search(text)),
+                                      (_AGE, rp("application_age").search(text)),
+                                      (_COUNT, rp("criterion_count").search(text) or rp("limit_exceeded").search(text))) if found}
     return frozenset(stems | kinds)
 
 
@@ -331,14 +343,15 @@ def _criterion_stems(doc: Doc, c: _Criterion) -> tuple[set[str], set[str]]:
     text = doc.text[c.span[0]:c.span[1]]
     own = _stems(text) - _KINDS
     wordings = (_stems(" ".join(c.known.wordings)) - own - _KINDS) if c.known else set()
-    kinds = {kind for kind, asks in ((_TIME, _time_limit(text)), (_AGE, rp("criterion_age").search(text))) if asks}
+    kinds = {kind for kind, asks in ((_TIME, _time_limit(text)), (_AGE, rp("criterion_age").search(text)),
+                                     (_COUNT, rp("criterion_count").search(text))) if asks}
     return own, wordings | kinds
 
 
 def _relevance(own: set[str], wordings: set[str], c: _Criterion, fact: str) -> int:
     stems = _stems(fact)
     named = c.known is not None and any(p.search(fact) for p in c.known.patterns)
-    return 2 * len(own & stems) + len(wordings & stems) + 3 * named
+    return 2 * len(own & stems) + len(wordings & stems) + 3 * named + 3 * _contradicts(c.known, fact)
 
 
 def _give_facts(doc: Doc, criteria: list[_Criterion], application: list[Span], named: frozenset[str]) -> None:
@@ -376,9 +389,12 @@ def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int |
     if rp("application_set_aside").search(evidence):
         return result, None  # the rationale sets the criterion aside: it is stated, not applied
     asks_absence = (c.known is not None and c.known.met_when_absent) or _asks_absence(text)
-    # a fact that says a limit was passed decides before any arithmetic on the numbers it gives
-    status = (_unknown_in(evidence, facts, asks_absence) or _exceeded(evidence) or _aged(text, facts)
-              or _counted(text, facts) or _timed(text, facts) or _failed(text, evidence, c.known))
+    # a passed limit decides first, before a silent record or any arithmetic on the numbers given;
+    # any fact may say it of a criterion that sets a limit ('the duration of use exceeds ...')
+    limits = _time_limit(text) or rp("criterion_count").search(text)
+    status = (_exceeded(facts if limits else [evidence]) or _unknown_in(evidence, facts, asks_absence) or _aged(text, facts)
+              or _counted(text, facts) or _timed(text, facts) or _failed(text, evidence, c.known)
+              or _contrary(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
         # treatment' asks for an absence), the catalog's wordings with the catalog's ('adjunct to
@@ -394,8 +410,22 @@ def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int |
     return result, weight
 
 
-def _exceeded(evidence: str) -> str | None:
-    return "not_met" if rp("limit_exceeded").search(evidence) else None
+def _contrary(known: CatalogCriterion | None, facts: list[str]) -> str | None:
+    """not_met when a fact denies the catalog criterion in words of its own ('drives to her
+    appointments' for homebound); met when the facts only deny such a denial ('she no
+    longer drives')."""
+    denials = [not rp("negation_before").search(f[max(0, m.start() - 40):m.start()])
+               for f in facts for p in (known.contrary if known else ()) for m in p.finditer(f)]
+    return ("not_met" if any(denials) else "met") if denials else None
+
+
+def _contradicts(known: CatalogCriterion | None, fact: str) -> bool:
+    """Whether the catalog's contrary patterns speak of the fact, denied or not."""
+    return known is not None and any(p.search(fact) for p in known.contrary)
+
+
+def _exceeded(facts: list[str]) -> str | None:
+    return "not_met" if any(rp("limit_exceeded").search(f) for f in facts) else None
 
 
 def _failed(criterion: str, evidence: str, known: CatalogCriterion | None) -> str | None:

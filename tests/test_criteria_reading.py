@@ -1,0 +1,102 @@
+"""How the criteria extractor reads particular constructions of a rationale.
+
+Every rationale here is FICTIONAL, written for these tests in the style of IMR rationales.
+Each test names the construction and asserts the criteria and statuses it must give.
+"""
+
+from __future__ import annotations
+
+from kg_build.extract.criteria import read_rationale
+from kg_build.extract.rationale import conclusion
+from kg_build.text import Doc
+
+
+def _read(rationale: str, topic: str) -> dict[str, tuple[str, str]]:
+    """criterion text -> (criterion id, status)."""
+    doc = Doc(rationale)
+    concluded, concluding = conclusion(doc, (0, len(rationale)))
+    _, criteria = read_rationale(doc, (0, len(rationale)), concluding, {topic}, concluded)
+    return {c["text"]: (c["criterion_id"], c["status"]) for c in criteria}
+
+
+def _status(found: dict[str, tuple[str, str]], phrase: str) -> tuple[str, str]:
+    return next(v for text, v in found.items() if phrase in text)
+
+
+def test_an_option_for_states_criteria():
+    found = _read("This 44-year-old has a flare of chronic low back pain with spasm. Non-sedating muscle "
+                  "relaxants are an option for a short course of therapy during an acute exacerbation. The "
+                  "claimant has used cyclobenzaprine daily for eight months. Therefore, the request for "
+                  "cyclobenzaprine 7.5 mg #60 is not medically necessary.", "Muscle relaxants")
+    assert _status(found, "short course") == ("muscle-relaxants-short-term", "not_met")
+
+
+def test_examples_end_where_the_next_criterion_begins():
+    found = _read("The claimant has had 12 massage sessions this year. Massage should be an adjunct to other "
+                  "recommended treatment such as exercise and limited to 4-6 visits in most cases. He does no "
+                  "home exercise. The number of sessions already received exceeds the recommendation. As such, "
+                  "the request for 6 more massage sessions is not medically necessary.", "Massage therapy")
+    assert _status(found, "adjunct")[0] == "massage-adjunct-to-exercise"
+    # the fact shares no word with the visit limit: a passed limit speaks to a count limit
+    assert _status(found, "4-6 visits") == ("massage-visit-limit", "not_met")
+
+
+def test_evidence_that_lists_its_criteria():
+    found = _read("The claimant takes tramadol 50 mg. Continued use requires evidence that the drug relieves "
+                  "pain and improves function, and that side effects are tolerable. The claimant reports "
+                  "nausea and dizziness with each dose. Therefore, tramadol is not medically necessary.",
+                  "Tramadol")
+    assert len(found) == 3
+    assert _status(found, "side effects")[0] == "opioids-side-effects"
+
+
+def test_a_plateau_is_a_failure_to_progress():
+    found = _read("Primary criteria for imaging include failure to progress in a strengthening program "
+                  "intended to avoid surgery. The claimant has plateaued after 10 weeks of supervised "
+                  "strengthening. Therefore, the MRI of the right shoulder is medically necessary.",
+                  "Magnetic resonance imaging (MRI)")
+    assert _status(found, "failure to progress") == ("imaging-failure-to-progress", "met")
+
+
+def test_a_sentence_that_says_nothing_of_the_case_continues_the_guideline():
+    found = _read("The claimant has chronic neck pain and has never had acupuncture. Acupuncture is used as an "
+                  "option when pain medication is reduced or not tolerated. The time to produce functional "
+                  "improvement is 3 to 6 treatments. The request is for 12 sessions. Therefore, the request "
+                  "for acupuncture x 12 is not medically necessary.", "Acupuncture")
+    assert _status(found, "3 to 6 treatments") == ("acupuncture-three-to-six-treatments", "not_met")
+
+
+def test_a_fact_in_words_of_its_own_denies_a_criterion():
+    # catalog contrary patterns: 'drives to ... appointments' shares no word with 'homebound'
+    found = _read("The claimant has bilateral knee osteoarthritis. Home health services are recommended only "
+                  "for patients who are homebound. The claimant drives herself to her therapy appointments. "
+                  "Therefore, the home health aide is not medically necessary.", "Home health services")
+    assert _status(found, "homebound") == ("home-health-homebound", "not_met")
+
+
+def test_a_denied_contrary_fact_affirms():
+    found = _read("The claimant had a total knee replacement. Home health services are recommended only "
+                  "for patients who are homebound, and medical treatment does not include homemaker services "
+                  "such as cleaning. She no longer drives and is confined to her home. The aide is requested for "
+                  "cleaning and cooking only. Therefore, the home health aide is not medically necessary.",
+                  "Home health services")
+    assert _status(found, "homebound") == ("home-health-homebound", "met")
+
+
+def test_a_recommendation_made_for_the_case_is_application():
+    # 'has recommended' is a guideline cue, but said of this claimant after the application began
+    found = _read("The claimant has neck pain with arm numbness. Facet blocks should not be performed in "
+                  "patients in whom a surgical procedure is anticipated. The claimant has a diminished biceps "
+                  "reflex. A spine surgeon saw her on 09/30/2015 and has recommended a fusion at C5-6. "
+                  "Therefore, the cervical facet injections are not medically necessary.",
+                  "Facet joint diagnostic blocks")
+    assert len(found) == 1
+    assert _status(found, "surgical procedure")[0] == "facet-no-planned-surgery"
+
+
+def test_a_conditional_about_the_request_is_not_a_guideline():
+    found = _read("The claimant requests a gym membership. Gym memberships are not recommended unless "
+                  "treatment is monitored and administered by medical professionals. The gym would be "
+                  "unsupervised. Therefore, the gym membership is not medically necessary.", "Gym memberships")
+    assert len(found) == 1
+    assert _status(found, "monitored")[1] == "not_met"
