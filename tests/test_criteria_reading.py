@@ -100,3 +100,28 @@ def test_a_conditional_about_the_request_is_not_a_guideline():
                   "unsupervised. Therefore, the gym membership is not medically necessary.", "Gym memberships")
     assert len(found) == 1
     assert _status(found, "monitored")[1] == "not_met"
+
+
+def test_what_a_treatment_may_follow_states_a_criterion():
+    found = _read("Purchase of a TENS unit may follow a successful one-month home trial. During the rental "
+                  "the claimant logged daily use with pain falling from 7/10 to 4/10. Therefore, the request "
+                  "for purchase of a TENS unit is medically necessary.", "TENS")
+    assert _status(found, "one-month home trial") == ("tens-one-month-trial", "met")
+
+
+def test_not_longer_than_is_a_cap():
+    found = _read("Muscle relaxants are an option for short-term treatment of acute exacerbations. "
+                  "Cyclobenzaprine should not be used for longer than two to three weeks. The claimant has "
+                  "taken cyclobenzaprine for eight months. Therefore, cyclobenzaprine is not medically "
+                  "necessary.", "Muscle relaxants")
+    assert _status(found, "longer than")[1] == "not_met"
+
+
+def test_records_that_say_nothing_leave_a_criterion_undocumented():
+    found = _read("Continued opioid therapy requires documentation of pain relief, functional status and "
+                  "side effects. The last report lists the medication but gives no pain scores, describes "
+                  "function only as \"limited,\" and says nothing about side effects. Therefore, the request "
+                  "for Norco is not medically necessary.", "Opioids")
+    assert _status(found, "pain relief")[1] == "not_documented"
+    assert _status(found, "functional status")[1] == "not_documented"
+    assert _status(found, "side effects")[1] == "not_documented"

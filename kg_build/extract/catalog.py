@@ -2,8 +2,9 @@
 for a criterion the catalog does not know.
 
 A catalog criterion is recognised by its phrase patterns (imr:phrasePattern), preferring
-those of the guideline topics the item's reviewer cited; its contrary patterns
-(imr:contraryPattern) recognise the case facts that deny it in words of their own. A criterion the catalog does not
+those of the guideline topics the item's reviewer cited; its contrary and support patterns
+(imr:contraryPattern, imr:supportPattern) recognise the case facts that deny or satisfy it in
+words of their own. A criterion the catalog does not
 know gets `uncatalogued-<hash>` of its content words, cut to stems and sorted, so that case,
 punctuation, plurals, small words and word order do not split one criterion into several;
 `imr-kg criteria discover` groups the near duplicates that remain, as catalog candidates.
@@ -33,6 +34,7 @@ class CatalogCriterion:
     topics: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
     contrary: tuple[re.Pattern[str], ...]  # case facts that show it unsatisfied ('drives to her appointments' for homebound)
+    support: tuple[re.Pattern[str], ...]  # case facts that show it satisfied ('bedbound' for homebound)
     wordings: tuple[str, ...]  # prefLabel, altLabels and evidence terms: words that speak of it
     met_when_absent: bool  # met when the case shows an absence ("no aberrant behavior")
     broader: str | None = None  # the umbrella criterion this one is one way of meeting
@@ -52,6 +54,7 @@ def catalog() -> tuple[CatalogCriterion, ...]:
             topics=frozenset(t.lower() for t in props.get(IMR + "guidelineTopicName", [])),
             patterns=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "phrasePattern", [])),
             contrary=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "contraryPattern", [])),
+            support=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "supportPattern", [])),
             wordings=tuple(props[SKOS + "prefLabel"] + props.get(SKOS + "altLabel", []) + props.get(IMR + "evidenceTerm", [])),
             met_when_absent=props.get(IMR + "metWhenAbsent", ["false"])[0] == "true",
             broader=next((b.removeprefix(prefix) for b in props.get(SKOS + "broader", [])), None),

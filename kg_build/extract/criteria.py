@@ -351,7 +351,7 @@ def _criterion_stems(doc: Doc, c: _Criterion) -> tuple[set[str], set[str]]:
 def _relevance(own: set[str], wordings: set[str], c: _Criterion, fact: str) -> int:
     stems = _stems(fact)
     named = c.known is not None and any(p.search(fact) for p in c.known.patterns)
-    return 2 * len(own & stems) + len(wordings & stems) + 3 * named + 3 * _contradicts(c.known, fact)
+    return 2 * len(own & stems) + len(wordings & stems) + 3 * named + 3 * _speaks_of(c.known, fact)
 
 
 def _give_facts(doc: Doc, criteria: list[_Criterion], application: list[Span], named: frozenset[str]) -> None:
@@ -394,7 +394,7 @@ def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int |
     limits = _time_limit(text) or rp("criterion_count").search(text)
     status = (_exceeded(facts if limits else [evidence]) or _unknown_in(evidence, facts, asks_absence) or _aged(text, facts)
               or _counted(text, facts) or _timed(text, facts) or _failed(text, evidence, c.known)
-              or _contrary(c.known, facts))
+              or _catalog_reading(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
         # treatment' asks for an absence), the catalog's wordings with the catalog's ('adjunct to
@@ -410,18 +410,31 @@ def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int |
     return result, weight
 
 
-def _contrary(known: CatalogCriterion | None, facts: list[str]) -> str | None:
-    """not_met when a fact denies the catalog criterion in words of its own ('drives to her
-    appointments' for homebound); met when the facts only deny such a denial ('she no
-    longer drives')."""
-    denials = [not rp("negation_before").search(f[max(0, m.start() - 40):m.start()])
-               for f in facts for p in (known.contrary if known else ()) for m in p.finditer(f)]
-    return ("not_met" if any(denials) else "met") if denials else None
+def _catalog_reading(known: CatalogCriterion | None, facts: list[str]) -> str | None:
+    """The status the catalog's contrary and support patterns give: not_met for a fact that
+    denies the criterion in words of its own ('drives to her appointments' for homebound), met
+    for one that satisfies it ('bedbound'); a match denied in turn ('she no longer drives')
+    says the opposite, and counts only when no plain match does. Denial outweighs support."""
+    plain: set[str] = set()
+    denied: set[str] = set()
+    for patterns, status, opposite in ((known.contrary, "not_met", "met"), (known.support, "met", "not_met")) if known else ():
+        for fact in facts:
+            for m in (m for p in patterns for m in p.finditer(fact)):
+                if _denied(fact, m.start()):
+                    denied.add(opposite)
+                else:
+                    plain.add(status)
+    readings = plain or denied
+    return ("not_met" if "not_met" in readings else "met") if readings else None
 
 
-def _contradicts(known: CatalogCriterion | None, fact: str) -> bool:
-    """Whether the catalog's contrary patterns speak of the fact, denied or not."""
-    return known is not None and any(p.search(fact) for p in known.contrary)
+def _denied(fact: str, start: int) -> bool:
+    return bool(rp("negation_before").search(fact[max(0, start - 40):start]))
+
+
+def _speaks_of(known: CatalogCriterion | None, fact: str) -> bool:
+    """Whether the catalog's contrary or support patterns speak of the fact, denied or not."""
+    return known is not None and any(p.search(fact) for p in known.contrary + known.support)
 
 
 def _exceeded(facts: list[str]) -> str | None:
@@ -571,10 +584,10 @@ def _time_limit(criterion: str) -> tuple[bool, int] | None:
     durations = _durations(criterion)
     for low, high, start in durations:
         lead = criterion[max(0, start - 40):start]
+        if rp("criterion_time_max").search(lead):  # first: 'not be used for longer than' is a cap
+            return True, high
         if rp("criterion_time_min").search(lead):
             return False, low
-        if rp("criterion_time_max").search(lead):
-            return True, high
     if m := rp("criterion_short_term").search(criterion):
         after = [high for _, high, start in durations if start >= m.start()]
         return True, after[0] if after else load_yaml("rationale.yaml")["short_term_days"]
