@@ -125,3 +125,13 @@ def test_records_that_say_nothing_leave_a_criterion_undocumented():
     assert _status(found, "pain relief")[1] == "not_documented"
     assert _status(found, "functional status")[1] == "not_documented"
     assert _status(found, "side effects")[1] == "not_documented"
+
+
+def test_a_verdict_on_the_criteria_is_no_fact():
+    found = _read("Diagnostic facet blocks are recommended with the anticipation that, if successful, "
+                  "treatment may proceed to neurotomy. Blocks are limited to patients with non-radicular pain. "
+                  "In this case, the claimant has radicular symptoms. Therefore, the requested lumbar medial "
+                  "branch blocks do not meet the guideline criteria and are not medically necessary.",
+                  "Facet joint diagnostic blocks")
+    assert _status(found, "anticipation")[1] == "not_assessed"
+    assert _status(found, "non-radicular")[1] == "not_met"

@@ -66,7 +66,8 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
         if sentence == concluding:
             parts.append(_part("conclusion", sentence))
             if seen_guideline:  # its reasons apply too ('... as the notes do not address the 4 A's')
-                application += [f for f in _facts(doc, sentence) if not rp("conclusion").search(doc.text, *f)]
+                application += [f for f in _facts(doc, sentence)
+                                if not rp("conclusion").search(doc.text, *f) and not rp("criteria_verdict").search(doc.text, *f)]
         elif _states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline"):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
