@@ -135,3 +135,31 @@ def test_a_verdict_on_the_criteria_is_no_fact():
                   "Facet joint diagnostic blocks")
     assert _status(found, "anticipation")[1] == "not_assessed"
     assert _status(found, "non-radicular")[1] == "not_met"
+
+
+def test_reserved_for_and_is_for_state_criteria():
+    found = _read("A lumbar MRI in 2020 showed mild degenerative change. Repeat imaging is reserved for a "
+                  "significant change in symptoms or findings, and her examination is the same as at the time "
+                  "of that study. Therefore, the repeat lumbar MRI is not medically necessary.",
+                  "Magnetic resonance imaging (MRI)")
+    assert _status(found, "significant change")[0] == "imaging-repeat-significant-change"
+    found = _read("Hypnotics are for short-term use. He has taken zolpidem nightly for two years. Therefore, "
+                  "zolpidem 10 mg #30 is not medically necessary.", "Sleep aids")
+    assert _status(found, "short-term") == ("sleep-aids-short-term", "not_met")
+
+
+def test_a_requirement_between_applications_is_stated():
+    # interleaved: a guideline sentence after the application began, its first clause about no one
+    found = _read("Arthroscopic partial meniscectomy is supported when there are symptoms other than pain "
+                  "alone. He describes the knee catching and locking on stairs. There should be clear signs on "
+                  "examination; McMurray's test is positive with joint line tenderness. Therefore, the "
+                  "meniscectomy is medically necessary.", "Meniscectomy")
+    assert _status(found, "clear signs")[0] == "meniscectomy-exam-signs"
+
+
+def test_the_patient_in_a_guideline_sentence_is_anyone():
+    found = _read("Continued opioid use is supported when the medication gives a measurable reduction in pain "
+                  "and the patient has resumed work. She reports pain of 8/10 without Percocet and 3/10 with "
+                  "it, and she has gone back to her regular job. The request for Percocet is therefore "
+                  "medically necessary.", "Opioids")
+    assert _status(found, "resumed work") == ("opioids-return-to-work", "met")

@@ -73,7 +73,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             parts.append(_part("guideline", sentence))
             if not rp("bare_recommendation").match(doc.text, *sentence):
                 for clause in _clauses(doc, sentence):
-                    if _applies(doc, clause):
+                    if _applies(doc, clause) and not rp("generic_patient").match(doc.text, *clause):
                         application.append(clause)
                     elif not _bare(doc, clause, topics):
                         stated.append((sentence, clause))
@@ -152,7 +152,12 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
         return False
     if rp("guideline_sentence").search(doc.text, *sentence):
         return not (applying and rp("case_reference").search(doc.text, *sentence) and not rp("guideline_named").search(doc.text, *sentence))
-    return not applying and bool(rp("criterion_sentence").search(doc.text, *sentence))
+    if not rp("criterion_sentence").search(doc.text, *sentence):
+        return False
+    # after the application has begun, a requirement whose first clause says nothing of the
+    # case ('There should be clear signs on examination; McMurray's test is positive') still states one
+    first = rp("first_clause").match(doc.text, *sentence)
+    return not applying or not rp("case_subject").search(doc.text, sentence[0], first.end() if first else sentence[1])
 
 
 def _bare(doc: Doc, clause: Span, topics: set[str]) -> bool:
