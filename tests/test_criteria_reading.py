@@ -163,3 +163,33 @@ def test_the_patient_in_a_guideline_sentence_is_anyone():
                   "it, and she has gone back to her regular job. The request for Percocet is therefore "
                   "medically necessary.", "Opioids")
     assert _status(found, "resumed work") == ("opioids-return-to-work", "met")
+
+
+def test_a_share_of_relief_is_compared_with_the_floor():
+    found = _read("Radiofrequency neurotomy requires a medial branch block giving at least 70% relief. The "
+                  "block of 6/15 gave 40% relief for two hours. Therefore, the radiofrequency "
+                  "ablation is not medically necessary.", "Facet joint radiofrequency neurotomy")
+    assert _status(found, "70% relief")[1] == "not_met"
+
+
+def test_every_limit_of_a_criterion_must_hold():
+    # the share passes, the duration falls short
+    found = _read("Repeat epidural injections require at least 50% pain relief lasting six to eight weeks. "
+                  "After the last injection the claimant reported 70% relief for about two weeks. Therefore, "
+                  "the repeat injection is not medically necessary.", "Epidural steroid injections (ESIs)")
+    assert _status(found, "50% pain relief")[1] == "not_met"
+
+
+def test_a_partial_approval_does_not_turn_a_passed_limit_into_met():
+    found = _read("Continuous-flow cryotherapy is an option after surgery. Postoperative use is generally "
+                  "limited to 7 days. A 30-day rental was requested. Therefore, a 7-day rental is medically "
+                  "necessary, and the remaining 23 days are not medically necessary.", "Cold/heat packs")
+    assert _status(found, "7 days")[1] == "not_met"
+
+
+def test_a_case_told_before_the_guideline_applies_it_when_nothing_follows():
+    found = _read("She has completed 24 sessions of physical therapy for the neck with no change in range "
+                  "of motion or work status. Under the guidelines, more therapy depends on objective functional improvement from "
+                  "the visits already given. The request for 8 further sessions is not medically necessary.",
+                  "Physical medicine")
+    assert _status(found, "objective functional improvement")[1] == "not_met"

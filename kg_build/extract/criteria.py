@@ -60,7 +60,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     to the catalog (the guideline topics the reviewer cited come first). `concluding` is the
     sentence that rules on necessity (rationale.conclusion), read once by the caller."""
     topics = {t.lower() for t in topics}
-    parts, stated, application = [], [], []
+    parts, stated, application, restated = [], [], [], []
     seen_guideline = applying = False
     for sentence in doc.sentences(*span):
         if sentence == concluding:
@@ -82,6 +82,10 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             if seen_guideline:
                 applying = True
                 application += _facts(doc, sentence)
+            else:
+                restated += _facts(doc, sentence)
+    if not applying:  # the case was told first, then the guideline, then the verdict: the telling applies it
+        application = restated + application
     criteria = _merged([c for sentence, clause in stated for c in _criteria_of(doc, sentence, clause, topics)])
     # the words naming the treatment under review ('massage', 'blocks') are in most facts and
     # criteria of its rationale: they tell no criterion's facts from another's, and a fact that
@@ -399,7 +403,7 @@ def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int |
     # any fact may say it of a criterion that sets a limit ('the duration of use exceeds ...')
     limits = _time_limit(text) or rp("criterion_count").search(text)
     status = (_exceeded(facts if limits else [evidence]) or _unknown_in(evidence, facts, asks_absence) or _aged(text, facts)
-              or _counted(text, facts) or _timed(text, facts) or _failed(text, evidence, c.known)
+              or _measured(text, facts) or _failed(text, evidence, c.known)
               or _catalog_reading(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
@@ -542,6 +546,24 @@ def _counted(criterion: str, facts: list[str]) -> str | None:
     done = sum(n for n, past in counts if past)
     asked = max((n for n, past in counts if not past), default=0)
     return "not_met" if done >= most or done + asked > most or asked > most else "met"
+
+
+def _measured(criterion: str, facts: list[str]) -> str | None:
+    """A criterion's count, share and duration limits against the facts' numbers: not met
+    when any falls short ('70% relief for about two weeks' against 'at least 50% relief for six
+    to eight weeks'), met when those compared all hold."""
+    found = {_counted(criterion, facts), _percented(criterion, facts), _timed(criterion, facts)} - {None}
+    return ("not_met" if "not_met" in found else "met") if found else None
+
+
+def _percented(criterion: str, facts: list[str]) -> str | None:
+    """A floor of relief ('at least 50% pain relief') against the share a fact gives ('relieved
+    40% of her pain'): met when it reaches it."""
+    floor = rp("criterion_percent").search(criterion)
+    given = [int(m.group("pct")) for f in facts for m in rp("application_percent").finditer(f)]
+    if floor is None or not given:
+        return None
+    return "met" if max(given) >= int(floor.group("pct")) else "not_met"
 
 
 @cache
