@@ -1,25 +1,29 @@
 """The guideline criteria a rationale applies, each with its status and evidence.
 
 A rationale restates the case, states the guideline and its criteria, applies them to the
-case ("In this case, ...") and concludes. Sentences are given those roles (a sentence right
-after a guideline sentence that says nothing of the case continues the guideline); the
-sentences that state conditions are cut into atomic criteria (clauses, the items of lists such
-as "documentation of a, b and c", and the criteria of the catalog a clause names one after the
-other); the application is cut into facts, and each fact is given to the criteria it speaks
-to most (shared content words, the catalog's wordings and evidence terms, a fact the catalog's
-contrary patterns recognise, and kinds of fact: an age, a span of time or a count for a
-criterion that sets one). A criterion's status comes from its facts: a passed limit is
-not_met; "not documented" phrasing or a hedge is not_documented; an age, a count or a
-duration is compared with the criterion's limit ('age over 65', 'up to 10 visits',
-'short-term'); a treatment untried cannot have failed and one tried without relief has; a
-fact the catalog knows to deny the criterion ('drives to her appointments' for homebound) is
-not_met; otherwise negation near the shared words decides met or not met, each word read with
-the polarity of where it comes from (the criterion's own words or the catalog's wordings); a
-fact that sets the criterion aside, or no fact at all, is not_assessed, except that an
-umbrella criterion then takes the status of its stated sub-criteria. Words naming the
-treatment under review count for no criterion. Last, statuses are read in the light of the
-decision: criteria an overturning reviewer applied are met, and a denial where no criterion
-fell short has its least supported one not met. The phrases are in data/rationale.yaml.
+case ("In this case, ...") and concludes. Sentences are given those roles: a sentence right
+after a guideline sentence that says nothing of the case continues the guideline, and a
+requirement whose first clause names no one from the case states one even between
+applications; when nothing follows the guideline but the verdict, the case told before it is
+its application. The sentences that state conditions are cut into atomic criteria (clauses,
+the items of lists such as "documentation of a, b and c", and the criteria of the catalog a
+clause names one after the other); the application is cut into facts, and each fact is given
+to the criteria it speaks to most (shared content words, the catalog's wordings and evidence
+terms, a fact the catalog's contrary or support patterns recognise, and kinds of fact: an
+age, a span of time or a count for a criterion that sets one). A criterion's status comes
+from its facts: a passed limit is not_met; "not documented" phrasing or a hedge is
+not_documented; an age, a count, a share of relief or a duration is compared with the
+criterion's limits ('age over 65', 'up to 10 visits', 'at least 50% relief', 'short-term'),
+all of which must hold; a treatment untried cannot have failed and one tried without relief
+has; a fact the catalog knows to deny the criterion ('drives to her appointments' for
+homebound) is not_met, one it knows to satisfy it ('bedbound') met; otherwise negation near
+the shared words decides met or not met, each word read with the polarity of where it comes
+from (the criterion's own words or the catalog's wordings); a fact that sets the criterion
+aside, or no fact at all, is not_assessed, except that an umbrella criterion then takes the
+status of its stated sub-criteria. Words naming the treatment under review count for no
+criterion. Last, statuses are read in the light of the decision: criteria an overturning
+reviewer applied are met, and a denial where no criterion fell short has its least supported
+one not met. The phrases are in data/rationale.yaml.
 """
 
 from __future__ import annotations
