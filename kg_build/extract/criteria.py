@@ -7,7 +7,7 @@ requirement whose first clause names no one from the case states one even betwee
 applications; when nothing follows the guideline but the verdict, the case told before it is
 its application. The sentences that state conditions are cut into atomic criteria (clauses,
 the items of lists such as "documentation of a, b and c", and the criteria of the catalog a
-clause names one after the other); the application is cut into facts, and each fact is given
+clause names one after the other: extract/clauses.py); the application is cut into facts, and each fact is given
 to the criteria it speaks to most (shared content words, the catalog's wordings and evidence
 terms, a fact the catalog's contrary or support patterns recognise, and kinds of fact: an
 age, a span of time or a count for a criterion that sets one). A criterion's status comes
@@ -29,18 +29,17 @@ one not met. The phrases are in data/rationale.yaml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 
-from kg_build.extract.catalog import CatalogCriterion, match, mentions, uncatalogued_id
+from kg_build.extract.catalog import CatalogCriterion, match, uncatalogued_id
+from kg_build.extract.clauses import TRIM, StatedCriterion, clauses, criteria_of, merged
+from kg_build.extract.limits import aged, durations, measured, time_limit
 from kg_build.extract.phrases import rationale_phrase as rp
 from kg_build.extract.phrases import relevance_stopwords
-from kg_build.lexicon import load_yaml
-from kg_build.text import Doc, Span, split_at, trim
+from kg_build.text import Doc, Span, split_at
 
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
-_TRIM = " ,.;:"
 _FALLBACK = 1  # the least relevance at which a criterion no fact prefers takes its best fact
 _SCOPE = 8  # a negation speaks to the words at most this many words after it
 # kinds of fact a criterion may ask about, shared as if words: a span of time ('for over a
@@ -48,14 +47,6 @@ _SCOPE = 8  # a negation speaks to the words at most this many words after it
 # for one, a count or a passed limit ('exceeds the recommendation') with one that limits a count
 _TIME, _AGE, _COUNT = "#time", "#age", "#count"
 _KINDS = frozenset({_TIME, _AGE, _COUNT})
-
-
-@dataclass
-class _Criterion:
-    span: Span
-    known: CatalogCriterion | None
-    sentence: Span  # the guideline sentence that states it
-    facts: list[tuple[int, Span]] = field(default_factory=list)  # (relevance, fact)
 
 
 def read_rationale(doc: Doc, span: Span, concluding: Span | None,
@@ -76,7 +67,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             seen_guideline = True
             parts.append(_part("guideline", sentence))
             if not rp("bare_recommendation").match(doc.text, *sentence):
-                for clause in _clauses(doc, sentence):
+                for clause in clauses(doc, sentence):
                     if _applies(doc, clause) and not rp("generic_patient").match(doc.text, *clause):
                         application.append(clause)
                     elif not _bare(doc, clause, topics):
@@ -90,7 +81,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
                 restated += _facts(doc, sentence)
     if not applying:  # the case was told first, then the guideline, then the verdict: the telling applies it
         application = restated + application
-    criteria = _merged([c for sentence, clause in stated for c in _criteria_of(doc, sentence, clause, topics)])
+    criteria = merged([c for sentence, clause in stated for c in criteria_of(doc, sentence, clause, topics)])
     # the words naming the treatment under review ('massage', 'blocks') are in most facts and
     # criteria of its rationale: they tell no criterion's facts from another's, and a fact that
     # denies them ('has never had acupuncture') denies no criterion
@@ -101,7 +92,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     return parts, _agreeing(doc, criteria, decided, list(weights), outcome, concluding)
 
 
-def _agreeing(doc: Doc, criteria: list[_Criterion], assessed: list[dict], by_words: list[int | None],
+def _agreeing(doc: Doc, criteria: list[StatedCriterion], assessed: list[dict], by_words: list[int | None],
               outcome: str | None, concluding: Span | None) -> list[dict]:
     """Statuses read in the light of the decision they led to. A reviewer who overturns finds
     the criteria applied met, so a fact read as falling short was misread (unless the criterion
@@ -129,7 +120,7 @@ def _agreeing(doc: Doc, criteria: list[_Criterion], assessed: list[dict], by_wor
     return assessed
 
 
-def _by_sub_criteria(criteria: list[_Criterion], assessed: list[dict]) -> list[dict]:
+def _by_sub_criteria(criteria: list[StatedCriterion], assessed: list[dict]) -> list[dict]:
     """An umbrella criterion the application does not speak to ('intermediate or high risk
     for GI events') is judged from the stated criteria that are ways of meeting it (the
     catalog's skos:broader): met when any is met, else not documented when any is, else not
@@ -176,7 +167,7 @@ def _bare(doc: Doc, clause: Span, topics: set[str]) -> bool:
 
 def _facts(doc: Doc, sentence: Span) -> list[Span]:
     """An application sentence cut into the facts it states."""
-    parts = split_at(doc.text, *sentence, (m.span() for m in rp("application_split").finditer(doc.text, *sentence)), _TRIM)
+    parts = split_at(doc.text, *sentence, (m.span() for m in rp("application_split").finditer(doc.text, *sentence)), TRIM)
     return _joined_short(doc, [p for p in parts if p[1] - p[0] > 3])
 
 
@@ -199,120 +190,6 @@ def _part(role: str, span: Span) -> dict:
 def _applies(doc: Doc, span: Span) -> bool:
     """A clause about the case ('In this case, ...', 'the claimant has ...'), not a requirement."""
     return bool(rp("application_sentence").match(doc.text, *span)) and not rp("criterion_modal").search(doc.text, *span)
-
-
-def _clauses(doc: Doc, sentence: Span) -> list[Span]:
-    """A criterion sentence without its lead-in ('Criteria include'), cut at clause boundaries."""
-    lead = rp("criterion_lead").match(doc.text, *sentence)
-    start = lead.end() if lead else sentence[0]
-    cuts = (m.span() for m in rp("criterion_split").finditer(doc.text, start, sentence[1]))
-    parts = split_at(doc.text, start, sentence[1], cuts, _TRIM)
-    return [_without_conjunction(doc, p) for p in parts if p[1] - p[0] > 8]
-
-
-def _criteria_of(doc: Doc, sentence: Span, clause: Span, topics: set[str]) -> list[_Criterion]:
-    """The atomic criteria of one clause: its list items, each cut again where it names
-    several catalog criteria; an item the catalog does not know, after one it knows, is taken
-    for the rest of that item (the list was cut inside it), and neighbours naming the same
-    criterion are one."""
-    found: list[_Criterion] = []
-    for atom in _atoms(doc, clause, topics):
-        for piece in _by_catalog(doc, atom, topics):
-            known = match(doc.text[piece[0]:piece[1]], topics)
-            if found and (known is None and found[-1].known is not None
-                          or known is not None and found[-1].known is not None and known.id == found[-1].known.id):
-                found[-1].span = (found[-1].span[0], piece[1])
-            else:
-                found.append(_Criterion(piece, known, sentence))
-    return found
-
-
-def _atoms(doc: Doc, clause: Span, topics: set[str]) -> list[Span]:
-    """A clause listing several criteria ('documentation of a, b and c') -> one span each;
-    examples ('such as x, y and z') stay with their criterion."""
-    lead = rp("criterion_list").search(doc.text, *clause)
-    if lead is None:
-        return [clause]
-    examples = rp("criterion_examples").search(doc.text, lead.end(), clause[1])
-    stop = examples.start() if examples else clause[1]
-    cuts = list(rp("criterion_list_split").finditer(doc.text, lead.end(), stop))
-    if not cuts:
-        return [clause]
-    # "documentation of a, b" keeps its lead on the first item, and what comes before it when
-    # that names a criterion too ('imaging evidence of a lesion', 'caused by musculoskeletal
-    # conditions, with evidence of ...'); "include: a, b" drops its own lead
-    keeps_lead = re.match(r"(?i)(?:documentation|evidence|review|monitoring)\b", lead.group())
-    before = lead.start() if not mentions(doc.text[clause[0]:lead.start()], topics) else clause[0]
-    atoms = split_at(doc.text, before if keeps_lead else lead.end(), clause[1], (m.span() for m in cuts), _TRIM)
-    return [a for a in (_without_conjunction(doc, a) for a in atoms) if a[1] - a[0] > 3]
-
-
-def _by_catalog(doc: Doc, atom: Span, topics: set[str]) -> list[Span]:
-    """An atom that names several catalog criteria one after the other ('a second-line option
-    for short-term treatment of acute exacerbations') -> one span each, cut at the last
-    connective between two of them (a comma or 'and'), else at the first weak one ('for
-    patients who are homebound'). Names inside examples ('such as ...') do not count."""
-    text = doc.text[atom[0]:atom[1]]
-    first, last = _examples(text)
-    named = [(s, e, entry) for s, e, entry in mentions(text, topics) if not first <= s < last]
-    pieces, cursor = [], 0
-    for (_, end, a), (start, _, b) in zip(named, named[1:]):
-        if a.id == b.id:
-            continue
-        cut = _last(rp("criterion_atom_cut"), text, end, start) or rp("criterion_atom_cut_weak").search(text, end, start)
-        if cut is None:
-            stop = resume = start
-        else:  # a word opening a clause stays with it ('if there is objective functional improvement')
-            stop, resume = cut.start(), cut.start("keep") if cut.groupdict().get("keep") else cut.end()
-        pieces.append(trim(doc.text, atom[0] + cursor, atom[0] + stop, _TRIM))
-        cursor = resume
-    pieces.append(trim(doc.text, atom[0] + cursor, atom[1], _TRIM))
-    return [_without_conjunction(doc, p) for p in pieces if p[1] - p[0] > 3]
-
-
-def _examples(text: str) -> tuple[int, int]:
-    """Where the examples of a criterion are ('such as locking or giving way'): from the cue
-    to the closing parenthesis, or to the first comma after it, where the next criterion
-    begins ('..., signs of a tear on examination'), or the verb of a clause the examples
-    open ('such as Voltaren gel are indicated for'); (n, n) when none."""
-    cue = rp("criterion_examples").search(text)
-    if cue is None:
-        return len(text), len(text)
-    if cue.group() == "(":
-        end = text.find(")", cue.end())
-        return cue.start(), end if end >= 0 else len(text)
-    end = rp("criterion_examples_end").search(text, cue.end())
-    if end is None:
-        return cue.start(), len(text)
-    return cue.start(), end.start("stop") if end.group("stop") is not None else end.start()
-
-
-def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
-    found = None
-    for found in pattern.finditer(text, start, end):
-        pass
-    return found
-
-
-def _without_conjunction(doc: Doc, span: Span) -> Span:
-    m = re.match(r"(?:and|or|nor|with|after|for)\s+", doc.text[span[0]:span[1]])
-    return (span[0] + m.end(), span[1]) if m else span
-
-
-def _merged(criteria: list[_Criterion]) -> list[_Criterion]:
-    """One criterion stated twice in a sentence ('recommended as an option, but it should not
-    be a stand-alone treatment') is one: the later statement is dropped. Across sentences both
-    stay, as a later sentence usually states the criterion itself after a general one."""
-    seen, kept = set(), []
-    for c in criteria:
-        key = (c.sentence, c.known.id) if c.known else None
-        if key not in seen:
-            kept.append(c)
-        if key:
-            seen.add(key)
-    return kept
-
-
 
 
 def _stem(word: str) -> str:
@@ -344,31 +221,31 @@ def _content(word: str) -> bool:
 @lru_cache(maxsize=4096)  # facts and catalog wordings are stemmed again for every criterion
 def _stems(text: str) -> frozenset[str]:
     stems = {_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))}
-    kinds = {kind for kind, found in ((_TIME, _durations(text) or rp("limit_exceeded").search(text)),
+    kinds = {kind for kind, found in ((_TIME, durations(text) or rp("limit_exceeded").search(text)),
                                       (_AGE, rp("application_age").search(text)),
                                       (_COUNT, rp("criterion_count").search(text) or rp("limit_exceeded").search(text))) if found}
     return frozenset(stems | kinds)
 
 
-def _criterion_stems(doc: Doc, c: _Criterion) -> tuple[set[str], set[str]]:
+def _criterion_stems(doc: Doc, c: StatedCriterion) -> tuple[set[str], set[str]]:
     """The criterion's own words, and those of the catalog's wordings and evidence terms. A
     criterion that limits a duration or asks for an age shares a word with every fact that
     gives one."""
     text = doc.text[c.span[0]:c.span[1]]
     own = _stems(text) - _KINDS
     wordings = (_stems(" ".join(c.known.wordings)) - own - _KINDS) if c.known else set()
-    kinds = {kind for kind, asks in ((_TIME, _time_limit(text)), (_AGE, rp("criterion_age").search(text)),
+    kinds = {kind for kind, asks in ((_TIME, time_limit(text)), (_AGE, rp("criterion_age").search(text)),
                                      (_COUNT, rp("criterion_count").search(text))) if asks}
     return own, wordings | kinds
 
 
-def _relevance(own: set[str], wordings: set[str], c: _Criterion, fact: str) -> int:
+def _relevance(own: set[str], wordings: set[str], c: StatedCriterion, fact: str) -> int:
     stems = _stems(fact)
     named = c.known is not None and any(p.search(fact) for p in c.known.patterns)
     return 2 * len(own & stems) + len(wordings & stems) + 3 * named + 3 * _speaks_of(c.known, fact)
 
 
-def _give_facts(doc: Doc, criteria: list[_Criterion], application: list[Span], named: frozenset[str]) -> None:
+def _give_facts(doc: Doc, criteria: list[StatedCriterion], application: list[Span], named: frozenset[str]) -> None:
     """Each fact goes to the criteria it speaks to most (a tie gives it to each); a criterion
     no fact prefers still takes the fact that shares most with it, as one fact often answers
     several criteria ('a 71-year-old claimant takes naproxen and warfarin')."""
@@ -387,7 +264,7 @@ def _give_facts(doc: Doc, criteria: list[_Criterion], application: list[Span], n
                 c.facts.append((score, fact))
 
 
-def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int | None]:
+def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, int | None]:
     """The criterion's record, and the relevance of its facts when only the words they share
     with it found it met (else None)."""
     text = doc.text[c.span[0]:c.span[1]]
@@ -405,9 +282,9 @@ def _assess(doc: Doc, c: _Criterion, named: frozenset[str]) -> tuple[dict, int |
     asks_absence = (c.known is not None and c.known.met_when_absent) or _asks_absence(text)
     # a passed limit decides first, before a silent record or any arithmetic on the numbers given;
     # any fact may say it of a criterion that sets a limit ('the duration of use exceeds ...')
-    limits = _time_limit(text) or rp("criterion_count").search(text)
-    status = (_exceeded(facts if limits else [evidence]) or _unknown_in(evidence, facts, asks_absence) or _aged(text, facts)
-              or _measured(text, facts) or _failed(text, evidence, c.known)
+    limits = time_limit(text) or rp("criterion_count").search(text)
+    status = (_exceeded(facts if limits else [evidence]) or _unknown_in(evidence, facts, asks_absence) or aged(text, facts)
+              or measured(text, facts) or _failed(text, evidence, c.known)
               or _catalog_reading(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
@@ -526,122 +403,3 @@ def _in_scope(first: int, last: int, breaks: list[int]) -> bool:
     """Whether the word at `last` is within a few words after `first`, in the same clause
     ('8/10 without medication and 4/10 with it' does not deny the 4/10)."""
     return 0 <= last - first <= _SCOPE and not any(first < b < last for b in breaks)
-
-
-def _aged(criterion: str, facts: list[str]) -> str | None:
-    """An age floor ('age over 65') against the age a fact gives ('a 71-year-old claimant')."""
-    floor = rp("criterion_age").search(criterion)
-    ages = [int(next(g for g in m.groups() if g)) for f in facts for m in rp("application_age").finditer(f)]
-    if floor is None or not ages:
-        return None
-    return "met" if max(ages) > int(floor.group("age")) else "not_met"
-
-
-def _counted(criterion: str, facts: list[str]) -> str | None:
-    """A count limit ('up to 10 visits') against the counts the facts give: met when the
-    request fits, not met when it, or what was done plus what is asked, passes the limit."""
-    limit = _counts(criterion)
-    if not limit:
-        return None
-    unit, most = limit[-1][0], max(n for _, n, _ in limit)
-    counts = [(n, past) for f in facts for u, n, past in _counts(f) if u == unit]
-    if not counts:
-        return None
-    done = sum(n for n, past in counts if past)
-    asked = max((n for n, past in counts if not past), default=0)
-    return "not_met" if done >= most or done + asked > most or asked > most else "met"
-
-
-def _measured(criterion: str, facts: list[str]) -> str | None:
-    """A criterion's count, share and duration limits against the facts' numbers: not met
-    when any falls short ('70% relief for about two weeks' against 'at least 50% relief for six
-    to eight weeks'), met when those compared all hold."""
-    found = {_counted(criterion, facts), _percented(criterion, facts), _timed(criterion, facts)} - {None}
-    return ("not_met" if "not_met" in found else "met") if found else None
-
-
-def _percented(criterion: str, facts: list[str]) -> str | None:
-    """A floor of relief ('at least 50% pain relief') against the share a fact gives ('relieved
-    40% of her pain'): met when it reaches it."""
-    floor = rp("criterion_percent").search(criterion)
-    given = [int(m.group("pct")) for f in facts for m in rp("application_percent").finditer(f)]
-    if floor is None or not given:
-        return None
-    return "met" if max(given) >= int(floor.group("pct")) else "not_met"
-
-
-@cache
-def _numbers() -> dict[str, int]:
-    return {w: i for i, w in enumerate(load_yaml("rationale.yaml")["criterion_number_words"], start=1)}
-
-
-def _counts(text: str) -> list[tuple[str, int, bool]]:
-    """Each count of a unit in the text: (unit, number, whether it is already done)."""
-    units = load_yaml("rationale.yaml")["criterion_count_units"]
-    out = []
-    for m in rp("criterion_count").finditer(text):
-        n = m.group("n").lower()
-        value = int(n) if n.isdigit() else _numbers().get(n)
-        if value is not None:
-            out.append((units.get(m.group("unit").lower(), m.group("unit").lower()), value, bool(m.group("past"))))
-    if not any(unit == "level" for unit, _, _ in out):  # 'at L3-L4, L4-L5 and L5-S1' asks for three levels
-        levels = 1 if rp("single_level").search(text) else len({re.sub(r"\s", "", m.group()).lower()
-                                                                 for m in rp("spinal_level").finditer(text)})
-        if levels:
-            out.append(("level", levels, False))
-    return out
-
-
-def _timed(criterion: str, facts: list[str]) -> str | None:
-    """A duration limit ('short-term', 'limit their use to 4 weeks', 'persisting beyond 3-4
-    weeks') against the longest time the facts give ('nightly for over a year')."""
-    limit = _time_limit(criterion)
-    spans = [high for f in facts for _, high, _ in _durations(f)]
-    if limit is None or not spans:
-        return None
-    cap, days = limit
-    if cap:
-        return "not_met" if max(spans) > days else "met"
-    return "met" if max(spans) >= days else "not_met"
-
-
-@lru_cache(maxsize=1024)
-def _time_limit(criterion: str) -> tuple[bool, int] | None:
-    """(whether it is a cap, days) of a criterion that limits a duration: the duration right
-    after a cue ('limit their use to', 'beyond'), a floor taking the low end of a range and a
-    cap the high end; else 'short-term' with the first duration given, or two to six weeks. A
-    criterion that counts visits ('9-10 visits over 8 weeks') is left to the count."""
-    if _counts(criterion):
-        return None
-    durations = _durations(criterion)
-    for low, high, start in durations:
-        lead = criterion[max(0, start - 40):start]
-        if rp("criterion_time_max").search(lead):  # first: 'not be used for longer than' is a cap
-            return True, high
-        if rp("criterion_time_min").search(lead):
-            return False, low
-    if m := rp("criterion_short_term").search(criterion):
-        after = [high for _, high, start in durations if start >= m.start()]
-        return True, after[0] if after else load_yaml("rationale.yaml")["short_term_days"]
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _durations(text: str) -> tuple[tuple[int, int, int], ...]:
-    """Each span of time in the text: (low, high) in days and where it starts."""
-    units = load_yaml("rationale.yaml")["duration_days"]
-    out = []
-    for m in rp("duration").finditer(text):
-        if m.group("since"):
-            out.append((365, 365, m.start()))
-            continue
-        low, high = _number(m.group("n")), _number(m.group("m") or m.group("n"))
-        if low is not None and high is not None:
-            unit = units[m.group("unit").lower()]
-            out.append((low * unit, high * unit, m.start()))
-    return tuple(out)
-
-
-def _number(word: str) -> int | None:
-    word = word.lower()
-    return int(word) if word.isdigit() else 1 if word in ("a", "an") else _numbers().get(word)
