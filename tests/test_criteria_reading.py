@@ -193,3 +193,11 @@ def test_a_case_told_before_the_guideline_applies_it_when_nothing_follows():
                   "the visits already given. The request for 8 further sessions is not medically necessary.",
                   "Physical medicine")
     assert _status(found, "objective functional improvement")[1] == "not_met"
+
+
+def test_a_terse_verdict_may_state_the_guideline():
+    found = _read("A lumbar MRI in 2020 showed mild degenerative change. Repeat imaging is reserved for a "
+                  "significant change in symptoms or findings, and her examination is the same as at the time "
+                  "of that study; the repeat lumbar MRI is therefore not medically necessary.",
+                  "Magnetic resonance imaging (MRI)")
+    assert _status(found, "significant change") == ("imaging-repeat-significant-change", "not_met")

@@ -60,9 +60,16 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     for sentence in doc.sentences(*span):
         if sentence == concluding:
             parts.append(_part("conclusion", sentence))
-            if seen_guideline:  # its reasons apply too ('... as the notes do not address the 4 A's')
-                application += [f for f in _facts(doc, sentence)
-                                if not rp("conclusion").search(doc.text, *f) and not rp("criteria_verdict").search(doc.text, *f)]
+            for piece in _facts(doc, sentence):
+                if rp("conclusion").search(doc.text, *piece) or rp("criteria_verdict").search(doc.text, *piece):
+                    continue
+                if _states_guideline(doc, piece, False, False) and not rp("case_subject").search(doc.text, *piece):
+                    # a terse rationale states the guideline in its verdict ('Repeat imaging is
+                    # reserved for a significant change; the repeat MRI is not medically necessary')
+                    seen_guideline = True
+                    stated += [(piece, clause) for clause in clauses(doc, piece) if not _bare(doc, clause, topics)]
+                elif seen_guideline:  # its reasons apply too ('... as the notes do not address the 4 A's')
+                    application.append(piece)
         elif _states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline"):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
