@@ -70,7 +70,7 @@ from kg_build.link import link_record
 from kg_build.link.icd10cm import uncoded_diagnoses
 from kg_build.map import letter_graph, letter_id, record_quads
 from kg_build.map.record_to_rdf import DUPLICATE_CASE
-from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH
+from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH, VOCABULARY_GRAPH
 from kg_build.parallel import Pending, Ready, batch_runner, ordered
 from kg_build.paths import ONTOLOGY
 from kg_build.store import LetterState, LetterStore, ShardWriter
@@ -156,8 +156,9 @@ class LetterOutcome:
     quads: int = 0
     warnings: int = 0
     uncoded: int = 0  # diagnosis mentions without an ICD-10-CM code
-    body: bytes = b""  # the letter's N-Quads for the store, but its commit mark
+    body: bytes = b""  # the letter's N-Quads for the store, but its commit mark and vocabulary
     mark: bytes = b""  # the commit mark (kg_build.store.oxigraph_store)
+    vocabulary: bytes = b""  # its vocabulary-graph N-Quads, which the store loads once
     gzipped: bytes = b""  # all of them as a gzip member, for a shard
     stage: str = ""  # where a failed or duplicate file stopped, and why
     reason: str = ""
@@ -206,13 +207,22 @@ def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
             outcomes[index] = LetterOutcome(path, "failed", sha, graph, stage="validate", reason=(
                 f"{len(violations)} SHACL violation(s), first: {first.message} ({first.focus})"))
             continue
-        body = ox.serialize([q for q in quads if q.predicate != COMMIT_MARK], format=ox.RdfFormat.N_QUADS)
-        mark = ox.serialize([q for q in quads if q.predicate == COMMIT_MARK], format=ox.RdfFormat.N_QUADS)
+        body, vocabulary, mark = _serialise_apart(quads)
         outcomes[index] = LetterOutcome(path, "built", sha, graph, len(record["items"]), len(quads), warnings,
                                         uncoded_diagnoses(record),
                                         body if options.for_store else b"", mark if options.for_store else b"",
-                                        gzip.compress(body + mark, compresslevel=6) if options.gzipped else b"")
+                                        vocabulary if options.for_store else b"",
+                                        gzip.compress(body + vocabulary + mark, compresslevel=6) if options.gzipped else b"")
     return [o for o in outcomes if o is not None]
+
+
+def _serialise_apart(quads: list[ox.Quad]) -> tuple[bytes, bytes, bytes]:
+    """N-Quads of a letter's own graph but its commit mark, of its vocabulary-graph quads,
+    and of its commit mark: the store loads each part its own way."""
+    parts: tuple[list[ox.Quad], list[ox.Quad], list[ox.Quad]] = ([], [], [])
+    for q in quads:  # a commit mark is in the letter's graph
+        parts[1 if q.graph_name == VOCABULARY_GRAPH else 2 if q.predicate == COMMIT_MARK else 0].append(q)
+    return tuple(ox.serialize(part, format=ox.RdfFormat.N_QUADS) for part in parts)  # type: ignore[return-value]
 
 
 def _validate_isolating(letters: list[tuple[dict, list[ox.Quad]]]) -> list[tuple[list, int] | str]:
@@ -282,7 +292,7 @@ def build(paths: Iterable[Path], store: LetterStore | None = None, *, validate: 
             loads = books.take(outcomes)
             if store is not None:
                 store.replace_letters([o.graph for o in loads], b"".join(o.body for o in loads),
-                                      b"".join(o.mark for o in loads))
+                                      b"".join(o.mark for o in loads), b"".join(o.vocabulary for o in loads))
             if shards and (shard := shards.write_letters([o.gzipped for o in loads])):
                 books.summary.shards.append(shard)
             progress(len(outcomes))

@@ -10,6 +10,8 @@ selectors on the letter's normalised text).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg_build import __version__
@@ -94,28 +96,49 @@ class _Builder:
 
     def concept(self, scheme: str, node: NamedNode, label: str, broader: NamedNode | None = None,
                 written: str | None = None) -> NamedNode:
-        """A shared SKOS concept in the vocabulary graph; a wording that differs from its label
-        is kept as an altLabel."""
-        scheme_node = vocab("scheme", scheme)
-        self.add(scheme_node, _A, NamedNode(SKOS + "ConceptScheme"), VOCABULARY_GRAPH)
-        self.add(scheme_node, _PREF, scheme.replace("-", " "), VOCABULARY_GRAPH)
-        self.add(node, _A, _CONCEPT, VOCABULARY_GRAPH)
-        self.add(node, _PREF, label, VOCABULARY_GRAPH)
-        self.add(node, _IN_SCHEME, scheme_node, VOCABULARY_GRAPH)
-        self.add(node, _BROADER, broader, VOCABULARY_GRAPH)
-        if written and written != label:
-            self.add(node, NamedNode(SKOS + "altLabel"), written, VOCABULARY_GRAPH)
+        """A shared SKOS concept in the vocabulary graph (see _concept_quads)."""
+        self.quads += _concept_quads(scheme, node, label, broader, written)
         return node
 
     def named(self, scheme: str, written: str, known: str | None = None, canonical: str | None = None,
               parents: tuple[str, ...] = (), broader: NamedNode | None = None) -> NamedNode:
-        """The concept a wording names: its canonical name (given, or the entry of data/KNOWN.csv
-        that knows the wording), else the wording itself, labelled by its slug so that every
-        wording that mints the same IRI gives it the same label."""
-        entry = lexicon(known).lookup(written) if known and not canonical else None
-        name = canonical or (entry.name if entry else None)
-        label = name or slug(written, limit=10_000).replace("-", " ")
-        return self.concept(scheme, vocab(scheme, *parents, name or written), label, broader, written)
+        """The concept a wording names (see _named_concept)."""
+        node, quads = _named_concept(scheme, written, known, canonical, parents, broader)
+        self.quads += quads
+        return node
+
+
+# Letters name the same concepts again and again, and minting their quads is a good part of
+# the mapping's time: the two functions below are pure, so each worker keeps the recent ones.
+_CONCEPT_CACHE = 20_000
+
+
+@lru_cache(maxsize=_CONCEPT_CACHE)
+def _concept_quads(scheme: str, node: NamedNode, label: str, broader: NamedNode | None,
+                   written: str | None) -> tuple[Quad, ...]:
+    """A shared SKOS concept in the vocabulary graph; a wording that differs from its label
+    is kept as an altLabel."""
+    scheme_node = vocab("scheme", scheme)
+    quads = [(scheme_node, _A, NamedNode(SKOS + "ConceptScheme")), (scheme_node, _PREF, Literal(scheme.replace("-", " "))),
+             (node, _A, _CONCEPT), (node, _PREF, Literal(label)), (node, _IN_SCHEME, scheme_node)]
+    if broader is not None:
+        quads.append((node, _BROADER, broader))
+    if written and written != label:
+        quads.append((node, NamedNode(SKOS + "altLabel"), Literal(written)))
+    return tuple(Quad(s, p, o, VOCABULARY_GRAPH) for s, p, o in quads)
+
+
+@lru_cache(maxsize=_CONCEPT_CACHE)
+def _named_concept(scheme: str, written: str, known: str | None, canonical: str | None, parents: tuple[str, ...],
+                   broader: NamedNode | None) -> tuple[NamedNode, tuple[Quad, ...]]:
+    """The concept a wording names, and its quads: its canonical name (given, or the entry of
+    data/KNOWN.csv that knows the wording), else the wording itself, labelled by its slug so
+    that every wording that mints the same IRI gives it the same label."""
+    entry = lexicon(known).lookup(written) if known and not canonical else None
+    name = canonical or (entry.name if entry else None)
+    label = name or slug(written, limit=10_000).replace("-", " ")
+    node = vocab(scheme, *parents, name or written)
+    return node, _concept_quads(scheme, node, label, broader, written)
 
 
 def _literal(value, datatype: str | None = None) -> Literal:

@@ -113,14 +113,15 @@ def uberon_iri(curie: str) -> NamedNode:
     return NamedNode(f"{OBO}{prefix}_{local}")
 
 
-def _top_concept(scheme: NamedNode, top: NamedNode, label: str, definition: str, own_scheme: NamedNode) -> list[Quad]:
+@cache  # a few dozen categories and classes, placed by nearly every letter
+def _top_concept(scheme: NamedNode, top: NamedNode, label: str, definition: str, own_scheme: NamedNode) -> tuple[Quad, ...]:
     """A top concept of a scheme, also kept in its own scheme (treatment-category, drug-class)."""
     declared = [q for s in (scheme, own_scheme)
                 for q in (_quad(s, _TYPE, _skos("ConceptScheme")), _quad(s, _skos("prefLabel"), _SCHEME_LABELS[s]))]
-    return [*declared, _quad(top, _TYPE, _skos("Concept")), _quad(top, _skos("prefLabel"), label),
+    return (*declared, _quad(top, _TYPE, _skos("Concept")), _quad(top, _skos("prefLabel"), label),
             _quad(top, _skos("definition"), definition),
             _quad(top, _skos("inScheme"), own_scheme), _quad(top, _skos("inScheme"), scheme),
-            _quad(top, _skos("topConceptOf"), scheme), _quad(scheme, _skos("hasTopConcept"), top)]
+            _quad(top, _skos("topConceptOf"), scheme), _quad(scheme, _skos("hasTopConcept"), top))
 
 
 @cache
