@@ -7,10 +7,12 @@ from kg_build.paths import ROOT
 
 def _warm_up() -> None:
     from kg_build.errors import LetterError
+    from kg_build.link.icd10cm import load_code_set_index
     from kg_build.map import record_quads
     from kg_build.pipeline import extract_file
     from kg_build.validate import validate_letters
 
+    load_code_set_index()
     for example in sorted((ROOT / "examples" / "letters").glob("*.txt"))[:1]:  # absent outside a checkout
         try:
             validate_letters(record_quads(extract_file(example)[0]))

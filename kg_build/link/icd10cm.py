@@ -200,6 +200,12 @@ def _lexicon_index() -> dict[tuple[str, ...], _Name]:
     return index
 
 
+def load_code_set_index() -> None:
+    """Build the code-set index now, not on the first wording the lexicon lacks: a build's
+    worker pool calls it once before forking, so that no worker spends seconds on it."""
+    _code_set_index()
+
+
 @cache
 def _code_set_index() -> dict[tuple[str, ...], _Name]:
     """The descriptions and inclusion terms of the ICD-10-CM code set in canonical form, each
