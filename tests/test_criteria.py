@@ -2,13 +2,13 @@
 
 tests/criteria/labelled.yaml is the first development set: the extractor and the catalog were
 improved against it, and the test fails when any figure is below 0.90. tests/criteria/dev2.yaml
-(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout5.yaml
+(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout6.yaml
 were written afterwards by writers who read neither the code nor the other sets.
 The extractor has been tuned on dev2 too, and since 2026-11-27 on heldout.yaml (until then only
 its figures were read) and heldout3.yaml (after its figures were read once). Of heldout2.yaml
-only the figures are read, as a check that a change does no harm; heldout4.yaml and
-heldout5.yaml were measured at the end of the session that wrote them (heldout4 twice, heldout5
-once) and never tuned on: their figures are what to expect on rationales not seen before. The floors are the figures reached so far, so that no change makes them worse.
+only the figures are read, as a check that a change does no harm; heldout4.yaml, heldout5.yaml
+and heldout6.yaml were measured at the end of the session that wrote them (heldout4 twice, the
+others once) and never tuned on: their figures are what to expect on rationales not seen before. The floors are the figures reached so far, so that no change makes them worse.
 
 Each expected criterion is matched to the extracted criterion that covers most of its phrase
 (at least half of it).
@@ -35,6 +35,7 @@ HELDOUT2 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout2.yaml")
 HELDOUT3 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout3.yaml").read_text())
 HELDOUT4 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout4.yaml").read_text())
 HELDOUT5 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout5.yaml").read_text())
+HELDOUT6 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout6.yaml").read_text())
 AIM = 0.90
 # (precision, recall) of criterion ids and of statuses reached so far
 FLOORS = {"dev2": {"criterion_id": (0.93, 0.96), "status": (0.71, 0.75)},
@@ -42,7 +43,8 @@ FLOORS = {"dev2": {"criterion_id": (0.93, 0.96), "status": (0.71, 0.75)},
           "heldout2": {"criterion_id": (0.90, 0.87), "status": (0.70, 0.69)},
           "heldout3": {"criterion_id": (0.90, 0.83), "status": (0.69, 0.65)},
           "heldout4": {"criterion_id": (0.94, 0.81), "status": (0.67, 0.60)},
-          "heldout5": {"criterion_id": (0.86, 0.76), "status": (0.60, 0.57)}}
+          "heldout5": {"criterion_id": (0.86, 0.76), "status": (0.60, 0.57)},
+          "heldout6": {"criterion_id": (0.94, 0.81), "status": (0.68, 0.61)}}
 
 
 @dataclass
@@ -102,8 +104,9 @@ def score(entries: list[dict] = LABELLED) -> tuple[Tally, Tally, list[str]]:
     return ids, statuses, misses
 
 
-@pytest.mark.parametrize("entries", [LABELLED, DEV2, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5],
-                         ids=["development", "dev2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"])
+@pytest.mark.parametrize("entries", [LABELLED, DEV2, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6],
+                         ids=["development", "dev2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
+                              "heldout6"])
 def test_labelled_set_is_large_and_varied(entries):
     assert len(entries) >= 60
     assert len({e["topic"] for e in entries}) >= 15
@@ -119,7 +122,7 @@ def test_precision_and_recall_reach_90_percent(what):
 
 @pytest.mark.parametrize("name, entries", [("dev2", DEV2), ("heldout", HELDOUT), ("heldout2", HELDOUT2),
                                            ("heldout3", HELDOUT3), ("heldout4", HELDOUT4),
-                                           ("heldout5", HELDOUT5)])
+                                           ("heldout5", HELDOUT5), ("heldout6", HELDOUT6)])
 @pytest.mark.parametrize("what", ["criterion_id", "status"])
 def test_figures_on_later_sets_do_not_fall(name, entries, what):
     ids, statuses, misses = score(entries)
