@@ -60,16 +60,11 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     for sentence in doc.sentences(*span):
         if sentence == concluding:
             parts.append(_part("conclusion", sentence))
-            for piece in _facts(doc, sentence):
-                if rp("conclusion").search(doc.text, *piece) or rp("criteria_verdict").search(doc.text, *piece):
-                    continue
-                if _states_guideline(doc, piece, False, False) and not rp("case_subject").search(doc.text, *piece):
-                    # a terse rationale states the guideline in its verdict ('Repeat imaging is
-                    # reserved for a significant change; the repeat MRI is not medically necessary')
-                    seen_guideline = True
-                    stated += [(piece, clause) for clause in clauses(doc, piece) if not _bare(doc, clause, topics)]
-                elif seen_guideline:  # its reasons apply too ('... as the notes do not address the 4 A's')
-                    application.append(piece)
+            in_verdict, reasons = _verdict(doc, sentence, topics)
+            stated += in_verdict
+            seen_guideline = seen_guideline or bool(in_verdict)
+            if seen_guideline:
+                application += reasons
         elif _states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline"):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
@@ -97,6 +92,22 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
     decided = _by_sub_criteria(criteria, list(assessed))
     return parts, _agreeing(doc, criteria, decided, list(weights), outcome, concluding)
+
+
+def _verdict(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[tuple[Span, Span]], list[Span]]:
+    """The concluding sentence's pieces but the verdict itself: those that state the guideline
+    (a terse rationale states it in its verdict: 'Repeat imaging is reserved for a significant
+    change; the repeat MRI is not medically necessary'), as (piece, clause) criteria, and the
+    others, its reasons, which apply the guideline too ('... as the notes do not address the 4 A's')."""
+    stated, reasons = [], []
+    for piece in _facts(doc, sentence):
+        if rp("conclusion").search(doc.text, *piece) or rp("criteria_verdict").search(doc.text, *piece):
+            continue
+        if _states_guideline(doc, piece, False, False) and not rp("case_subject").search(doc.text, *piece):
+            stated += [(piece, clause) for clause in clauses(doc, piece) if not _bare(doc, clause, topics)]
+        else:
+            reasons.append(piece)
+    return stated, reasons
 
 
 def _agreeing(doc: Doc, criteria: list[StatedCriterion], assessed: list[dict], by_words: list[int | None],
