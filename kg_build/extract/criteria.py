@@ -40,6 +40,7 @@ from kg_build.text import Doc, Span, split_at
 
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
+_CLAUSE_END = re.compile(r"[;,]|$")  # where a sentence's first clause ends
 _FALLBACK = 1  # the least relevance at which a criterion no fact prefers takes its best fact
 _SCOPE = 8  # a negation speaks to the words at most this many words after it
 # kinds of fact a criterion may ask about, shared as if words: a span of time ('for over a
@@ -163,18 +164,23 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
     produce functional improvement is 3 to 6 treatments.')."""
     if _applies(doc, sentence):
         return False
-    if continuing and not rp("case_reference").search(doc.text, *sentence):
+    if continuing and not _of_the_case(doc, sentence):
         return True
     if applying and (rp("not_documented").search(doc.text, *sentence) or rp("limit_exceeded").search(doc.text, *sentence)):
         return False
     if rp("guideline_sentence").search(doc.text, *sentence):
-        return not (applying and rp("case_reference").search(doc.text, *sentence) and not rp("guideline_named").search(doc.text, *sentence))
+        return not (applying and _of_the_case(doc, sentence) and not rp("guideline_named").search(doc.text, *sentence))
     if not rp("criterion_sentence").search(doc.text, *sentence):
         return False
     # after the application has begun, a requirement whose first clause says nothing of the
     # case ('There should be clear signs on examination; McMurray's test is positive') still states one
-    first = rp("first_clause").match(doc.text, *sentence)
-    return not applying or not rp("case_subject").search(doc.text, sentence[0], first.end() if first else sentence[1])
+    first_end = _CLAUSE_END.search(doc.text, *sentence).start()
+    return not applying or not rp("case_subject").search(doc.text, sentence[0], first_end)
+
+
+def _of_the_case(doc: Doc, span: Span) -> bool:
+    """Whether the span speaks of the case at hand: its people, ages, dates, records or request."""
+    return bool(rp("case_subject").search(doc.text, *span) or rp("case_words").search(doc.text, *span))
 
 
 def _bare(doc: Doc, clause: Span, topics: set[str]) -> bool:
@@ -239,9 +245,9 @@ def _content(word: str) -> bool:
 @lru_cache(maxsize=4096)  # facts and catalog wordings are stemmed again for every criterion
 def _stems(text: str) -> frozenset[str]:
     stems = {_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))}
-    kinds = {kind for kind, found in ((_TIME, durations(text) or rp("limit_exceeded").search(text)),
-                                      (_AGE, rp("application_age").search(text)),
-                                      (_COUNT, rp("criterion_count").search(text) or rp("limit_exceeded").search(text))) if found}
+    passed = rp("limit_exceeded").search(text)  # a passed limit speaks to a duration or a count limit
+    kinds = {kind for kind, found in ((_TIME, durations(text) or passed), (_AGE, rp("application_age").search(text)),
+                                      (_COUNT, rp("criterion_count").search(text) or passed)) if found}
     return frozenset(stems | kinds)
 
 
