@@ -27,7 +27,7 @@ CATALOG = ONTOLOGY / "criteria.ttl"
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per criterion (catalog() is cached): hashed by identity, not by its patterns
 class CatalogCriterion:
     id: str
     label: str
