@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import snowballstemmer
+
 from kg_build.extract.catalog import CatalogCriterion, match, uncatalogued_id
 from kg_build.extract.clauses import TRIM, StatedCriterion, clauses, criteria_of, merged
 from kg_build.extract.limits import aged, durations, measured, time_limit
@@ -48,6 +50,7 @@ _SCOPE = 8  # a negation speaks to the words at most this many words after it
 # for one, a count or a passed limit ('exceeds the recommendation') with one that limits a count
 _TIME, _AGE, _COUNT = "#time", "#age", "#count"
 _KINDS = frozenset({_TIME, _AGE, _COUNT})
+_ENGLISH = snowballstemmer.stemmer("english")
 
 
 def read_rationale(doc: Doc, span: Span, concluding: Span | None,
@@ -169,9 +172,9 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
     if applying and (rp("not_documented").search(doc.text, *sentence) or rp("limit_exceeded").search(doc.text, *sentence)):
         return False
     if rp("guideline_sentence").search(doc.text, *sentence):
-        return not (applying and _of_the_case(doc, sentence) and not rp("guideline_named").search(doc.text, *sentence))
+        return not (applying and _names_the_case(doc, sentence) and not rp("guideline_named").search(doc.text, *sentence))
     if not rp("criterion_sentence").search(doc.text, *sentence):
-        return False
+        return bool(rp("criterion_sentence_weak").search(doc.text, *sentence)) and not _names_the_case(doc, sentence)
     # after the application has begun, a requirement whose first clause says nothing of the
     # case ('There should be clear signs on examination; McMurray's test is positive') still states one
     first_end = _CLAUSE_END.search(doc.text, *sentence).start()
@@ -179,7 +182,12 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
 
 
 def _of_the_case(doc: Doc, span: Span) -> bool:
-    """Whether the span speaks of the case at hand: its people, ages, dates, records or request."""
+    """Whether the span speaks of the case at hand: its people, ages, dates, records or
+    request, or denies something ('No red flags are present')."""
+    return _names_the_case(doc, span) or bool(rp("case_denial").search(doc.text, *span))
+
+
+def _names_the_case(doc: Doc, span: Span) -> bool:
     return bool(rp("case_subject").search(doc.text, *span) or rp("case_words").search(doc.text, *span))
 
 
@@ -216,13 +224,13 @@ def _applies(doc: Doc, span: Span) -> bool:
     return bool(rp("application_sentence").match(doc.text, *span)) and not rp("criterion_modal").search(doc.text, *span)
 
 
+@lru_cache(maxsize=16384)
 def _stem(word: str) -> str:
-    """A word cut to six letters; a measure to its kind ('8/10' -> '/10', '50%' -> '%')."""
+    """A word's Snowball stem cut to six letters ('locked' meets 'locking', 'radicular' meets
+    'radiculopathy'); a measure to its kind ('8/10' -> '/10', '50%' -> '%')."""
     if _MEASURE.fullmatch(word):
         return re.sub(r"^[\d.\s]+", "", word)
-    if len(word) > 4 and word[-1] == "s" and word[-2] not in "su":  # 'scores' meets 'score'; not 'sinus'
-        word = word[:-1]
-    return word[:6]
+    return _ENGLISH.stemWord(word)[:6]
 
 
 def _tokens(text: str) -> list[tuple[int, str]]:
@@ -308,7 +316,7 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
     # any fact may say it of a criterion that sets a limit ('the duration of use exceeds ...')
     limits = time_limit(text) or rp("criterion_count").search(text)
     status = (_exceeded(facts if limits else [evidence]) or _unknown_in(evidence, facts, asks_absence) or aged(text, facts)
-              or measured(text, facts) or _failed(text, evidence, c.known)
+              or measured(text, facts) or _failed(text, evidence, c.known) or _unchanged(text, c.known, evidence)
               or _catalog_reading(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
@@ -365,6 +373,13 @@ def _failed(criterion: str, evidence: str, known: CatalogCriterion | None) -> st
         if rp("application_failed").search(evidence):
             return "met"
     return None
+
+
+def _unchanged(criterion: str, known: CatalogCriterion | None, evidence: str) -> str | None:
+    """A criterion that asks for a change is not met by a fact that reports none ('his knee
+    flexion is where it was')."""
+    asks = rp("criterion_change").search(criterion) or (known is not None and rp("criterion_change").search(known.label))
+    return "not_met" if asks and rp("application_unchanged").search(evidence) else None
 
 
 def _unknown_in(deciding: str, facts: list[str], asks_absence: bool) -> str | None:
