@@ -43,7 +43,7 @@ from kg_build.text import Doc, Span, split_at
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
 _WORD = re.compile(_MEASURE.pattern + r"|[a-z0-9][a-z0-9'-]*")
 _CLAUSE_END = re.compile(r"[;,]|$")  # where a sentence's first clause ends
-_FALLBACK = 1  # the least relevance at which a criterion no fact prefers takes its best fact
+_FALLBACK = 2  # the least relevance at which a criterion no fact prefers takes its best fact
 _SCOPE = 8  # a negation speaks to the words at most this many words after it
 # kinds of fact a criterion may ask about, shared as if words: a span of time ('for over a
 # year') with a criterion that limits a duration, an age ('a 71-year-old') with one that asks
