@@ -4,18 +4,19 @@ A rationale restates the case, states the guideline and its criteria, applies th
 case ("In this case, ...") and concludes. Sentences are given those roles: a sentence right
 after a guideline sentence that says nothing of the case continues the guideline, and a
 requirement whose first clause names no one from the case states one even between
-applications; when nothing follows the guideline but the verdict, the case told before it is
+applications, as does a sentence with a weaker cue ('is advised', 'depends on', 'is for
+people who') that names nothing of the case at all; when nothing follows the guideline but the verdict, the case told before it is
 its application. The sentences that state conditions are cut into atomic criteria (clauses,
 the items of lists such as "documentation of a, b and c", and the criteria of the catalog a
 clause names one after the other: extract/clauses.py); the application is cut into facts, and each fact is given
 to the criteria it speaks to most (shared content words, the catalog's wordings and evidence
 terms, a fact the catalog's contrary or support patterns recognise, and kinds of fact: an
 age, a span of time or a count for a criterion that sets one). A criterion's status comes
-from its facts: a passed limit is not_met; "not documented" phrasing or a hedge is
-not_documented; an age, a count, a share of relief or a duration is compared with the
-criterion's limits ('age over 65', 'up to 10 visits', 'at least 50% relief', 'short-term'),
-all of which must hold; a treatment untried cannot have failed and one tried without relief
-has; a fact the catalog knows to deny the criterion ('drives to her appointments' for
+from its facts: a passed limit is not_met; an age, a count, a share of relief or a duration
+is compared with the criterion's limits ('age over 65', 'up to 10 visits', 'at least 50%
+relief', 'short-term'), all of which must hold; "not documented" phrasing or a hedge is
+not_documented; a treatment untried cannot have failed and one tried without relief
+has; a fact reporting no change ('the same neck pain') fails a criterion asking for one; a fact the catalog knows to deny the criterion ('drives to her appointments' for
 homebound) is not_met, one it knows to satisfy it ('bedbound') met; otherwise negation near
 the shared words decides met or not met, each word read with the polarity of where it comes
 from (the criterion's own words or the catalog's wordings); a fact that sets the criterion
@@ -312,11 +313,12 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
     if rp("application_set_aside").search(evidence):
         return result, None  # the rationale sets the criterion aside: it is stated, not applied
     asks_absence = (c.known is not None and c.known.met_when_absent) or _asks_absence(text)
-    # a passed limit decides first, before a silent record or any arithmetic on the numbers given;
-    # any fact may say it of a criterion that sets a limit ('the duration of use exceeds ...')
+    # a passed limit decides first, then arithmetic on the numbers given (24 visits against 'up to
+    # 10' whatever the notes say of them), then a silent record; any fact may say a limit was
+    # passed of a criterion that sets one ('the duration of use exceeds ...')
     limits = time_limit(text) or rp("criterion_count").search(text)
-    status = (_exceeded(facts if limits else [evidence]) or _unknown_in(evidence, facts, asks_absence) or aged(text, facts)
-              or measured(text, facts) or _failed(text, evidence, c.known) or _unchanged(text, c.known, evidence)
+    status = (_exceeded(facts if limits else [evidence]) or aged(text, facts) or measured(text, facts)
+              or _unknown_in(evidence, facts, asks_absence) or _failed(text, evidence, c.known) or _unchanged(text, c.known, evidence)
               or _catalog_reading(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
@@ -385,8 +387,7 @@ def _unchanged(criterion: str, known: CatalogCriterion | None, evidence: str) ->
 def _unknown_in(deciding: str, facts: list[str], asks_absence: bool) -> str | None:
     """not_documented when the deciding fact says the records do not show the criterion, or
     another of its facts does and the deciding one asserts no denial ('Gabapentin was started
-    in 2013, and no progress note since then comments on its effect'). It comes before any
-    arithmetic ('the records do not state how many visits were completed')."""
+    in 2013, and no progress note since then comments on its effect')."""
     if _unknown(deciding, asks_absence):
         return "not_documented"
     if rp("negation").search(deciding) or rp("limit_exceeded").search(deciding):
