@@ -133,7 +133,8 @@ def _agreeing(doc: Doc, criteria: list[StatedCriterion], assessed: list[dict], b
         for c, r in zip(criteria, assessed):
             if r["status"] == "not_met" and c.sentence not in alternatives:
                 r["status"] = "met"
-            elif r["status"] == "not_assessed" and not c.facts and not (c.sentence in alternatives and c.sentence in applied) and concluding:
+            elif (r["status"] == "not_assessed" and not c.facts and not (c.sentence in alternatives and c.sentence in applied)
+                  and not rp("criterion_stopping").search(r["text"]) and concluding):
                 r.update(status="met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding))
     elif outcome == "upheld" and not any(r["status"] in ("not_met", "not_documented") for r in assessed):
         weakest = min((w for w in by_words if w is not None), default=None)
@@ -380,6 +381,8 @@ def _failed(criterion: str, evidence: str, known: CatalogCriterion | None) -> st
 def _unchanged(criterion: str, known: CatalogCriterion | None, evidence: str) -> str | None:
     """A criterion that asks for a change is not met by a fact that reports none ('his knee
     flexion is where it was')."""
+    if rp("application_unchanged").search(criterion):  # it asks for the plateau itself ('improvement followed by plateau')
+        return None
     asks = rp("criterion_change").search(criterion) or (known is not None and rp("criterion_change").search(known.label))
     return "not_met" if asks and rp("application_unchanged").search(evidence) else None
 

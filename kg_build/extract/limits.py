@@ -67,7 +67,7 @@ def _counts(text: str) -> list[tuple[str, int, bool]]:
     units = load_yaml("rationale.yaml")["criterion_count_units"]
     out = []
     for m in rp("criterion_count").finditer(text):
-        n = m.group("n").lower()
+        n = (m.group("m") or m.group("n")).lower()
         value = int(n) if n.isdigit() else _numbers().get(n)
         if value is not None:
             out.append((units.get(m.group("unit").lower(), m.group("unit").lower()), value, bool(m.group("past"))))
