@@ -319,7 +319,7 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
     # passed of a criterion that sets one ('the duration of use exceeds ...')
     limits = time_limit(text) or rp("criterion_count").search(text)
     status = (_exceeded(facts if limits else [evidence]) or aged(text, facts) or measured(text, facts)
-              or _unknown_in(evidence, facts, asks_absence) or _failed(text, evidence, c.known) or _unchanged(text, c.known, evidence)
+              or _unknown_in(evidence, facts, asks_absence) or _failed(text, evidence, c.known) or _unchanged(text, c.known, facts)
               or _catalog_reading(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
@@ -378,13 +378,17 @@ def _failed(criterion: str, evidence: str, known: CatalogCriterion | None) -> st
     return None
 
 
-def _unchanged(criterion: str, known: CatalogCriterion | None, evidence: str) -> str | None:
+def _unchanged(criterion: str, known: CatalogCriterion | None, facts: list[str]) -> str | None:
     """A criterion that asks for a change is not met by a fact that reports none ('his knee
-    flexion is where it was')."""
+    flexion is where it was'), nor one that asks for improvement by a fact that reports a
+    decline ('she now relies on her daughter to shop')."""
     if rp("application_unchanged").search(criterion):  # it asks for the plateau itself ('improvement followed by plateau')
         return None
-    asks = rp("criterion_change").search(criterion) or (known is not None and rp("criterion_change").search(known.label))
-    return "not_met" if asks and rp("application_unchanged").search(evidence) else None
+    label = known.label if known is not None else ""
+    if any(rp("criterion_improvement").search(t) for t in (criterion, label)) and any(rp("application_worse").search(f) for f in facts):
+        return "not_met"
+    asks = any(rp("criterion_change").search(t) for t in (criterion, label))
+    return "not_met" if asks and any(rp("application_unchanged").search(f) for f in facts) else None
 
 
 def _unknown_in(deciding: str, facts: list[str], asks_absence: bool) -> str | None:
