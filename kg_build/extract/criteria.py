@@ -106,7 +106,10 @@ def _verdict(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[tuple[Spa
     others, its reasons, which apply the guideline too ('... as the notes do not address the 4 A's')."""
     stated, reasons = [], []
     for piece in _facts(doc, sentence):
-        if rp("conclusion").search(doc.text, *piece) or rp("criteria_verdict").search(doc.text, *piece):
+        # a verdict ('... is not medically necessary') is no criterion, but a guideline stated in
+        # a verdict's words ('Muscle relaxants are appropriate for a brief course') is
+        if rp("criteria_verdict").search(doc.text, *piece) or rp("conclusion").search(doc.text, *piece) and (
+                rp("medical_necessity").search(doc.text, *piece) or not rp("criterion_sentence").search(doc.text, *piece)):
             continue
         if _states_guideline(doc, piece, False, False) and not rp("case_subject").search(doc.text, *piece):
             stated += [(piece, clause) for clause in clauses(doc, piece) if not _bare(doc, clause, topics)]
