@@ -201,3 +201,84 @@ def test_a_terse_verdict_may_state_the_guideline():
                   "of that study; the repeat lumbar MRI is therefore not medically necessary.",
                   "Magnetic resonance imaging (MRI)")
     assert _status(found, "significant change") == ("imaging-repeat-significant-change", "not_met")
+
+
+def test_a_weak_cue_states_a_guideline_in_a_sentence_naming_nothing_of_the_case():
+    found = _read("Tramadol may be continued only with a documented reduction in pain and objective functional "
+                  "gains. Neither is recorded in the last four progress notes; the tramadol 50 mg #120 is "
+                  "therefore not medically necessary.", "Tramadol")
+    assert _status(found, "reduction in pain")[0] == "opioids-pain-relief"
+    assert _status(found, "functional gains")[0] == "opioids-functional-improvement"
+
+
+def test_not_exceeding_a_limit_is_no_passed_limit():
+    # 'not exceeding 35 hours' states a limit; it does not report one passed, so the sentence
+    # is guideline even after the application has begun
+    found = _read("Home health care is for patients who are confined to the home. She drives to the grocery store "
+                  "every day. Care should be part-time or intermittent, generally not exceeding 35 hours a week. The "
+                  "request is for an aide 56 hours a week. Therefore, the home health aide is not medically "
+                  "necessary.", "Home health services")
+    assert _status(found, "35 hours") == ("home-health-35-hours", "not_met")
+
+
+def test_a_fact_reporting_no_change_fails_a_criterion_asking_for_one():
+    found = _read("Repeat MRI is reserved for a significant change in symptoms or findings, and imaging may also "
+                  "clarify anatomy before an invasive procedure. No injection or surgery is planned. The current "
+                  "notes describe the same neck pain and the same findings, with a neurologic examination identical "
+                  "to the last one. Therefore, the repeat cervical MRI is not medically necessary.",
+                  "Magnetic resonance imaging (MRI)")
+    assert _status(found, "significant change") == ("imaging-repeat-significant-change", "not_met")
+
+
+def test_a_fact_reporting_a_decline_fails_a_criterion_asking_for_improvement():
+    found = _read("The employee takes Norco 10/325 mg four times daily. Continued prescribing must be tied to "
+                  "objective improvement in function and the absence of aberrant behavior. Her urine drug screens "
+                  "have all been consistent. She now relies on her daughter to shop and rarely leaves the house. "
+                  "Therefore, Norco is not medically necessary.", "Opioids")
+    assert _status(found, "improvement in function") == ("opioids-functional-improvement", "not_met")
+
+
+def test_a_silent_record_in_the_reviewers_own_words():
+    found = _read("The worker has taken zolpidem nightly for a year. Sleep hygiene should be addressed before a "
+                  "hypnotic is continued. I find no discussion of sleep hygiene in the records. Therefore, "
+                  "zolpidem is not medically necessary.", "Sleep aids")
+    assert _status(found, "Sleep hygiene") == ("sleep-aids-sleep-hygiene", "not_documented")
+
+
+def test_counts_come_before_a_hedge():
+    found = _read("Physical medicine for myalgia is generally limited to 9-10 visits over 8 weeks. After 24 visits "
+                  "the therapy notes say only that she is 'doing about the same'. Therefore, 8 more visits are not "
+                  "medically necessary.", "Physical medicine")
+    assert _status(found, "9-10 visits") == ("pt-visit-limit", "not_met")
+
+
+def test_the_larger_number_of_a_range_is_the_limit():
+    found = _read("For patients not progressing with physical medicine after four weeks, a psychotherapy referral "
+                  "is supported, starting with 3 to 4 sessions over two weeks. He has made no progress in six "
+                  "weeks of physical therapy, and four CBT sessions are requested; they are medically necessary.",
+                  "Psychological treatment")
+    assert _status(found, "3 to 4 sessions") == ("psych-initial-trial", "met")
+
+
+def test_an_approval_does_not_meet_a_rule_for_stopping():
+    found = _read("Opioids are continued when pain relief and functional improvement are documented, and the "
+                  "medication should be tapered rather than stopped abruptly when they are not. Her pain falls "
+                  "from 7/10 to 3/10 with each dose and she has returned to full duty. Therefore, Ultram 50 mg "
+                  "#120 is medically necessary.", "Opioids")
+    assert _status(found, "tapered") == ("opioids-weaning", "not_assessed")
+
+
+def test_a_guideline_stated_in_the_words_of_a_verdict():
+    found = _read("The employee has a flare of chronic low back pain with spasm since last week. Muscle relaxants "
+                  "are appropriate for a brief course during an acute flare of chronic low back pain, so the "
+                  "methocarbamol 750 mg #30 is medically necessary.", "Muscle relaxants")
+    assert "brief course" in " ".join(found)
+    assert not any("medically necessary" in text for text in found)
+
+
+def test_review_and_documentation_heads_a_list():
+    found = _read("Ongoing opioid management should include ongoing review and documentation of pain relief, "
+                  "functional status and side effects. Pain is 7/10 without and 3/10 with the medication, she walks "
+                  "a mile daily, and she reports no side effects. Therefore, Norco is medically necessary.", "Opioids")
+    assert sorted(criterion for criterion, _ in found.values()) == [
+        "opioids-functional-improvement", "opioids-pain-relief", "opioids-side-effects"]
