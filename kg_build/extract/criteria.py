@@ -266,14 +266,14 @@ def _stems(text: str) -> frozenset[str]:
 
 def _criterion_stems(doc: Doc, c: StatedCriterion) -> tuple[set[str], set[str]]:
     """The criterion's own words, and those of the catalog's wordings and evidence terms. A
-    criterion that limits a duration or asks for an age shares a word with every fact that
-    gives one."""
+    criterion that limits a duration or a count, or asks for an age, shares one of its own
+    words with every fact that gives one."""
     text = doc.text[c.span[0]:c.span[1]]
     own = _stems(text) - _KINDS
     wordings = (_stems(" ".join(c.known.wordings)) - own - _KINDS) if c.known else set()
     kinds = {kind for kind, asks in ((_TIME, time_limit(text)), (_AGE, rp("criterion_age").search(text)),
                                      (_COUNT, rp("criterion_count").search(text))) if asks}
-    return own, wordings | kinds
+    return own | kinds, wordings
 
 
 def _relevance(own: set[str], wordings: set[str], c: StatedCriterion, fact: str) -> int:
