@@ -31,7 +31,9 @@ def _counted(criterion: str, facts: list[str]) -> str | None:
     if not limit:
         return None
     unit, most = limit[-1][0], max(n for _, n, _ in limit)
+    # 'would bring the total to 14' counts in the criterion's unit, all of it asked for
     counts = [(n, past) for f in facts for u, n, past in _counts(f) if u == unit]
+    counts += [(int(m.group("n")), False) for f in facts for m in rp("application_total").finditer(f)]
     if not counts:
         return None
     done = sum(n for n, past in counts if past)
