@@ -282,3 +282,9 @@ def test_review_and_documentation_heads_a_list():
                   "a mile daily, and she reports no side effects. Therefore, Norco is medically necessary.", "Opioids")
     assert sorted(criterion for criterion, _ in found.values()) == [
         "opioids-functional-improvement", "opioids-pain-relief", "opioids-side-effects"]
+
+def test_a_total_the_request_would_reach_is_counted():
+    found = _read("Cognitive behavioral therapy allows a total of up to 6-10 visits over 5-6 weeks with evidence of "
+                  "objective functional improvement. Ten further sessions are requested, which would bring the "
+                  "total to 14. Therefore, the 10 sessions are not medically necessary.", "Psychological treatment")
+    assert _status(found, "6-10 visits") == ("psych-total-visits", "not_met")
