@@ -111,7 +111,9 @@ def _verdict(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[tuple[Spa
         if rp("criteria_verdict").search(doc.text, *piece) or rp("conclusion").search(doc.text, *piece) and (
                 rp("medical_necessity").search(doc.text, *piece) or not rp("criterion_sentence").search(doc.text, *piece)):
             continue
-        if _states_guideline(doc, piece, False, False) and not rp("case_subject").search(doc.text, *piece):
+        # 'weaning is advised' in a verdict is the reviewer's advice, not a guideline statement
+        if (_states_guideline(doc, piece, False, False) and not rp("case_subject").search(doc.text, *piece)
+                and not rp("criterion_stopping").search(doc.text, *piece)):
             stated += [(piece, clause) for clause in clauses(doc, piece) if not _bare(doc, clause, topics)]
         else:
             reasons.append(piece)
@@ -179,7 +181,10 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
     if rp("guideline_sentence").search(doc.text, *sentence):
         return not (applying and _names_the_case(doc, sentence) and not rp("guideline_named").search(doc.text, *sentence))
     if not rp("criterion_sentence").search(doc.text, *sentence):
-        return bool(rp("criterion_sentence_weak").search(doc.text, *sentence)) and not _names_the_case(doc, sentence)
+        # a weak cue states a requirement when nothing of the case comes before the end of its
+        # clause ('A written agreement is also expected before the first prescription, and she signed one')
+        cue = rp("criterion_sentence_weak").search(doc.text, *sentence)
+        return bool(cue) and not _names_the_case(doc, (sentence[0], _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start()))
     # after the application has begun, a requirement whose first clause says nothing of the
     # case ('There should be clear signs on examination; McMurray's test is positive') still states one
     first_end = _CLAUSE_END.search(doc.text, *sentence).start()
