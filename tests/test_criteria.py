@@ -2,13 +2,11 @@
 
 tests/criteria/labelled.yaml is the first development set: the extractor and the catalog were
 improved against it, and the test fails when any figure is below 0.90. tests/criteria/dev2.yaml
-(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout6.yaml
-were written afterwards by writers who read neither the code nor the other sets.
-The extractor has been tuned on dev2 too, and since 2026-11-27 on heldout.yaml (until then only
-its figures were read) and heldout3.yaml (after its figures were read once). Of heldout2.yaml
-only the figures are read, as a check that a change does no harm; heldout4.yaml, heldout5.yaml
-and heldout6.yaml were measured at the end of the session that wrote them (heldout4 twice, the
-others once) and never tuned on: their figures are what to expect on rationales not seen before. The floors are the figures reached so far, so that no change makes them worse.
+(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout7.yaml
+were written afterwards by writers who read neither the code nor the other sets. Each was
+measured before it was tuned on; how each has been used since is in tests/criteria/README.md.
+Of heldout2.yaml only the figures are read, as a check that a change does no harm. The floors
+are the figures reached so far, so that no change makes them worse.
 
 Each expected criterion is matched to the extracted criterion that covers most of its phrase
 (at least half of it).
@@ -36,15 +34,17 @@ HELDOUT3 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout3.yaml")
 HELDOUT4 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout4.yaml").read_text())
 HELDOUT5 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout5.yaml").read_text())
 HELDOUT6 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout6.yaml").read_text())
+HELDOUT7 = yaml.safe_load((Path(__file__).parent / "criteria" / "heldout7.yaml").read_text())
 AIM = 0.90
 # (precision, recall) of criterion ids and of statuses reached so far
-FLOORS = {"dev2": {"criterion_id": (0.93, 0.96), "status": (0.72, 0.76)},
-          "heldout": {"criterion_id": (0.94, 0.92), "status": (0.84, 0.82)},
-          "heldout2": {"criterion_id": (0.89, 0.89), "status": (0.70, 0.72)},
+FLOORS = {"dev2": {"criterion_id": (0.93, 0.96), "status": (0.73, 0.77)},
+          "heldout": {"criterion_id": (0.94, 0.93), "status": (0.85, 0.84)},
+          "heldout2": {"criterion_id": (0.89, 0.89), "status": (0.73, 0.74)},
           "heldout3": {"criterion_id": (0.92, 0.89), "status": (0.69, 0.70)},
-          "heldout4": {"criterion_id": (0.94, 0.92), "status": (0.67, 0.67)},
-          "heldout5": {"criterion_id": (0.89, 0.89), "status": (0.66, 0.70)},
-          "heldout6": {"criterion_id": (0.94, 0.92), "status": (0.68, 0.70)}}
+          "heldout4": {"criterion_id": (0.94, 0.93), "status": (0.71, 0.71)},
+          "heldout5": {"criterion_id": (0.90, 0.92), "status": (0.70, 0.75)},
+          "heldout6": {"criterion_id": (0.95, 0.92), "status": (0.74, 0.73)},
+          "heldout7": {"criterion_id": (0.89, 0.85), "status": (0.65, 0.68)}}
 
 
 @dataclass
@@ -104,9 +104,10 @@ def score(entries: list[dict] = LABELLED) -> tuple[Tally, Tally, list[str]]:
     return ids, statuses, misses
 
 
-@pytest.mark.parametrize("entries", [LABELLED, DEV2, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6],
+@pytest.mark.parametrize("entries", [LABELLED, DEV2, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6,
+                                     HELDOUT7],
                          ids=["development", "dev2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-                              "heldout6"])
+                              "heldout6", "heldout7"])
 def test_labelled_set_is_large_and_varied(entries):
     assert len(entries) >= 60
     assert len({e["topic"] for e in entries}) >= 15
@@ -122,7 +123,7 @@ def test_precision_and_recall_reach_90_percent(what):
 
 @pytest.mark.parametrize("name, entries", [("dev2", DEV2), ("heldout", HELDOUT), ("heldout2", HELDOUT2),
                                            ("heldout3", HELDOUT3), ("heldout4", HELDOUT4),
-                                           ("heldout5", HELDOUT5), ("heldout6", HELDOUT6)])
+                                           ("heldout5", HELDOUT5), ("heldout6", HELDOUT6), ("heldout7", HELDOUT7)])
 @pytest.mark.parametrize("what", ["criterion_id", "status"])
 def test_figures_on_later_sets_do_not_fall(name, entries, what):
     ids, statuses, misses = score(entries)
