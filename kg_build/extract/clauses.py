@@ -64,12 +64,16 @@ def _atoms(doc: Doc, clause: Span, topics: set[str]) -> list[Span]:
     cuts = list(rp("criterion_list_split").finditer(doc.text, lead.end(), stop))
     if not cuts:
         return [clause]
-    # "documentation of a, b" keeps its lead on the first item, and what comes before it when
-    # that names a criterion too ('imaging evidence of a lesion', 'caused by musculoskeletal
-    # conditions, with evidence of ...'); "include: a, b" drops its own lead
+    # "documentation of a, b" keeps its lead on the first item, "include: a, b" drops its own;
+    # either keeps what comes before it when that names a criterion too ('imaging evidence of a
+    # lesion', 'caused by musculoskeletal conditions, with evidence of ...', 'only for medical
+    # treatment for patients who are homebound, ..., and notes that it includes ...')
     keeps_lead = re.match(r"(?i)(?:documentation|evidence|review|monitoring)\b", lead.group())
-    before = lead.start() if not mentions(doc.text[clause[0]:lead.start()], topics) else clause[0]
-    atoms = split_at(doc.text, before if keeps_lead else lead.end(), clause[1], (m.span() for m in cuts), TRIM)
+    if mentions(doc.text[clause[0]:lead.start()], topics):
+        start = clause[0]
+    else:
+        start = lead.start() if keeps_lead else lead.end()
+    atoms = split_at(doc.text, start, clause[1], (m.span() for m in cuts), TRIM)
     return [a for a in (_without_conjunction(doc, a) for a in atoms) if a[1] - a[0] > 3]
 
 
