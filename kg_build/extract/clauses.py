@@ -131,13 +131,17 @@ def _without_conjunction(doc: Doc, span: Span) -> Span:
 
 def merged(criteria: list[StatedCriterion]) -> list[StatedCriterion]:
     """One criterion stated twice in a sentence ('recommended as an option, but it should not
-    be a stand-alone treatment') is one: the later statement is dropped. Across sentences both
-    stay, as a later sentence usually states the criterion itself after a general one."""
+    be a stand-alone treatment') is one: stated twice in a row, its span runs over both ('no
+    contraindication, and ESWT is contraindicated in ...'); with another criterion between, the
+    later statement is dropped. Across sentences both stay, as a later sentence usually states
+    the criterion itself after a general one."""
     seen, kept = set(), []
     for c in criteria:
         key = (c.sentence, c.known.id) if c.known else None
         if key not in seen:
             kept.append(c)
+        elif kept[-1].known is not None and (kept[-1].sentence, kept[-1].known.id) == key:
+            kept[-1].span = (kept[-1].span[0], c.span[1])  # stated twice in a row: one span over both
         if key:
             seen.add(key)
     return kept
