@@ -227,6 +227,14 @@ CASES = [
         "total to 14. Therefore, the 10 sessions are not medically necessary.",
         [("6-10 visits", "psych-total-visits", "not_met")],
         id="a_total_the_request_would_reach_is_counted"),
+    # stated twice in a row: one criterion whose span covers both statements
+    pytest.param(
+        "Extracorporeal shock wave therapy (ESWT)",
+        "ODG supports ESWT for plantar fasciitis when there is no contraindication, and ESWT is "
+        "contraindicated in patients who have had physical therapy within the past 4 weeks. Her last "
+        "therapy visit was two weeks before the request. Therefore, the ESWT is not medically necessary.",
+        [("contraindicated in patients", "eswt-no-contraindication", "not_met")],
+        id="a_criterion_stated_twice_in_a_row_is_one"),
 ]
 
 
