@@ -1,7 +1,8 @@
 """Extraction throughput on one core: letters per second, end to end and per stage.
 
-The example, test and shared letters (.txt) are read into memory once and processed
---repeat times. Measured, each in its own timed loop in this one process:
+The example, test and shared letters (.txt), or those of --corpus DIR (searched
+recursively, e.g. a benchmarks/make_corpus.py corpus), are read into memory once and
+processed --repeat times. Measured, each in its own timed loop in this one process:
 
 - end to end (memory): bytes -> decode + sha256 -> normalise -> layout -> extract -> link -> json.dumps
 - end to end (disk):   kg_build.pipeline.extract_file(path) + json.dumps, as the CLI does
@@ -13,7 +14,7 @@ It prints letters/s and ms/letter for each, the share of the end-to-end time spe
 stage, and the ratio of the end-to-end rate to the baseline rate. Target: >= 1,000
 letters/s per core end to end.
 
-Usage: python3 benchmarks/extract_throughput.py [--repeat N] [--seconds S]
+Usage: python3 benchmarks/extract_throughput.py [--repeat N] [--seconds S] [--corpus DIR]
 """
 
 from __future__ import annotations
@@ -72,12 +73,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=0,
                         help="passes over the letters (default: as many as make the run last about --seconds)")
     parser.add_argument("--seconds", type=float, default=5.0, help="target run time when --repeat is not given (default 5)")
+    parser.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="measure the .txt letters under DIR instead of the example, test and shared letters")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):  # one core
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     letters = []
-    for path in letter_files():
+    for path in sorted(args.corpus.rglob("*.txt")) if args.corpus else letter_files():
         data = path.read_bytes()
         try:
             end_to_end(path, data)  # warm-up: lexicons, compiled patterns; drops letters that fail

@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 import yaml
 
+from kg_build.regex_screen import guarded
 from kg_build.text import Doc, tokenize
 
 
@@ -86,7 +87,7 @@ def personal_data() -> PersonalData:
     return PersonalData(
         re.compile(rf"(?i)(?<![^\s])(?:{labels})[ \t]*\Z"),
         re.compile(rf"(?i)[ \t]+(?:{ends})[ \t]*:|[ \t]*(?:\n|\Z)"),
-        re.compile("(?m)" + "|".join(f"(?:{p})" for p in data["patterns"])),
+        guarded("|".join(f"(?:{p})" for p in data["patterns"]), re.MULTILINE),  # scanned over whole letters
     )
 
 

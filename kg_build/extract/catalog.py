@@ -15,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import groupby
+from operator import itemgetter
 
 import pyoxigraph as ox
 
 from kg_build.extract.phrases import relevance_stopwords
 from kg_build.map.iris import IMR, RDF, SKOS, VOCAB
 from kg_build.paths import ONTOLOGY
+from kg_build.regex_screen import LiteralScreen, guarded
 
 CATALOG = ONTOLOGY / "criteria.ttl"
 _WORD = re.compile(r"[a-z0-9]+")
@@ -52,9 +55,9 @@ def catalog() -> tuple[CatalogCriterion, ...]:
             id=subject.removeprefix(prefix),
             label=props[SKOS + "prefLabel"][0],
             topics=frozenset(t.lower() for t in props.get(IMR + "guidelineTopicName", [])),
-            patterns=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "phrasePattern", [])),
-            contrary=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "contraryPattern", [])),
-            support=tuple(re.compile(p, re.IGNORECASE) for p in props.get(IMR + "supportPattern", [])),
+            patterns=tuple(guarded(p, re.IGNORECASE) for p in props.get(IMR + "phrasePattern", [])),
+            contrary=tuple(guarded(p, re.IGNORECASE) for p in props.get(IMR + "contraryPattern", [])),
+            support=tuple(guarded(p, re.IGNORECASE) for p in props.get(IMR + "supportPattern", [])),
             wordings=tuple(props[SKOS + "prefLabel"] + props.get(SKOS + "altLabel", []) + props.get(IMR + "evidenceTerm", [])),
             met_when_absent=props.get(IMR + "metWhenAbsent", ["false"])[0] == "true",
             broader=next((b.removeprefix(prefix) for b in props.get(SKOS + "broader", [])), None),
@@ -70,47 +73,57 @@ def match(text: str, topics: set[str]) -> CatalogCriterion | None:
     the cited topics' criteria is not given another topic's: the same words mean different
     criteria under different topics ('first-line' for opioids is not the topical analgesics'
     failed first-line trial), and trying the whole catalog was most of the time spent here."""
-    return _longest(text, _of_topics(frozenset(topics)) or catalog())
+    return _match(text, frozenset(topics))
 
 
-def _longest(text: str, entries: tuple[CatalogCriterion, ...]) -> CatalogCriterion | None:
+_REMEMBERED = 1 << 14  # clauses whose answers are kept: guideline wordings recur from letter to letter
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _match(text: str, topics: frozenset[str]) -> CatalogCriterion | None:
     best, found = 0, None
-    for screen, group in _screened(entries):
-        if screen.search(text) is None:  # none of the group's patterns matches anywhere
-            continue
-        for entry in group:
-            longest = max((len(m.group()) for p in entry.patterns if (m := p.search(text))), default=0)
-            if longest > best:
-                best, found = longest, entry
+    for entry, group in groupby(_candidates(text, _scope(topics, fallback=True)), key=itemgetter(0)):
+        longest = max((len(m.group()) for _, p in group if (m := p.search(text))), default=0)
+        if longest > best:  # ties go to the first in catalog order
+            best, found = longest, entry
     return found
-
-
-_GROUP = 4  # criteria per screening regex (measured: larger groups match too often to pay)
-
-
-@cache
-def _screened(entries: tuple[CatalogCriterion, ...]) -> tuple[tuple[re.Pattern[str], tuple[CatalogCriterion, ...]], ...]:
-    """The entries in groups, each with one regex that matches where any of its patterns does,
-    so that one search rules out a group: about a quarter less time against the whole catalog.
-    The entries keep their order, so the result is unchanged."""
-    groups = [entries[i:i + _GROUP] for i in range(0, len(entries), _GROUP)]
-    return tuple((re.compile("|".join(f"(?:{p.pattern})" for e in g for p in e.patterns) or "(?!)", re.IGNORECASE), g)
-                 for g in groups)
 
 
 def mentions(text: str, topics: set[str]) -> list[tuple[int, int, CatalogCriterion]]:
     """Where the criteria of the cited topics are named in a clause: the longest match of each
     pattern, longest first, none overlapping another. A clause naming several criteria states
     several; the caller cuts it between them."""
-    found = []
-    for entry in _of_topics(frozenset(topics)):
-        for pattern in entry.patterns:
-            found += [(m.start(), m.end(), entry) for m in pattern.finditer(text) if m.end() > m.start()]
+    return list(_mentions(text, frozenset(topics)))
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _mentions(text: str, topics: frozenset[str]) -> tuple[tuple[int, int, CatalogCriterion], ...]:
+    found = [(m.start(), m.end(), entry) for entry, pattern in _candidates(text, _scope(topics, fallback=False))
+             for m in pattern.finditer(text) if m.end() > m.start()]
     kept: list[tuple[int, int, CatalogCriterion]] = []
     for start, end, entry in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
         if all(end <= s or start >= e for s, e, _ in kept):
             kept.append((start, end, entry))
-    return sorted(kept, key=lambda f: f[0])
+    return tuple(sorted(kept, key=lambda f: f[0]))
+
+
+def _candidates(text: str, scope: frozenset[CatalogCriterion]) -> list[tuple[CatalogCriterion, re.Pattern[str]]]:
+    """The phrase patterns of the criteria in scope that may match the text, in catalog order;
+    the others cannot (regex_screen.LiteralScreen), so leaving them out changes no result."""
+    patterns, screen = _phrase_patterns()
+    return [patterns[i] for i in screen.candidates(text) if patterns[i][0] in scope]
+
+
+@cache
+def _phrase_patterns() -> tuple[tuple[tuple[CatalogCriterion, re.Pattern[str]], ...], LiteralScreen]:
+    patterns = tuple((entry, pattern) for entry in catalog() for pattern in entry.patterns)
+    return patterns, LiteralScreen([pattern for _, pattern in patterns])
+
+
+@cache
+def _scope(topics: frozenset[str], fallback: bool) -> frozenset[CatalogCriterion]:
+    """The criteria of the topics; with fallback, the whole catalog when the topics have none."""
+    return frozenset(_of_topics(topics) or (catalog() if fallback else ()))
 
 
 @cache

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 
 from kg_build.lexicon import kept_hyphen, personal_data, text_fixes
+from kg_build.regex_screen import may_match
 
 _FOLD = str.maketrans({
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
@@ -45,12 +46,14 @@ def normalize(raw: str) -> str:
     width = _typical_width(lines)
     text = "\n\n".join("\n".join(_unwrap(par, width)) for par in paragraphs)
     for glued, apart in text_fixes():
-        text = glued.sub(apart, text)
+        if may_match(glued, text):  # most letters need none of the fixes: spare the scans
+            text = glued.sub(apart, text)
     return _redact(text).strip() + "\n"
 
 
 def _clean_line(line: str) -> str:
-    return _SPACES.sub(" ", line.strip())
+    line = line.strip()
+    return _SPACES.sub(" ", line) if "  " in line else line  # most lines have no run of spaces: spare the call
 
 
 def _strip_blank_edges(lines: list[str]) -> list[str]:
@@ -65,26 +68,33 @@ def _strip_blank_edges(lines: list[str]) -> list[str]:
 
 def _drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     """Remove page numbers, and header/footer lines that repeat at the top or bottom of pages."""
+    keyed = [_keys(page) for page in pages]
     repeated: set[str] = set()
     if len(pages) > 1:
         tops, bottoms = Counter(), Counter()  # counted apart: a sentence may end one page and open the next
-        for page in pages:
-            body = [line for line in page if line]
-            tops.update({_DIGITS.sub("#", line) for line in body[:2]})
-            bottoms.update({_DIGITS.sub("#", line) for line in body[-2:]})
+        for page, keys in zip(pages, keyed):
+            body = [key for line, key in zip(page, keys) if line]
+            tops.update(set(body[:2]))
+            bottoms.update(set(body[-2:]))
         repeated = {key for counts in (tops, bottoms) for key, n in counts.items() if n >= 2 and n * 2 >= len(pages)}
     else:  # no page breaks: short numbered lines that recur, alone between empty lines
-        lines = pages[0]
+        lines, keys = pages[0], keyed[0]
         alone = Counter(
-            _DIGITS.sub("#", line) for i, line in enumerate(lines)
+            keys[i] for i, line in enumerate(lines)
             if line and (i == 0 or not lines[i - 1]) and (i + 1 == len(lines) or not lines[i + 1])
         )
-        keys = Counter(_DIGITS.sub("#", line) for line in lines if line)
-        repeated = {k for k, n in keys.items() if (n >= 3 or alone[k] >= 2) and len(k) < 60 and "#" in k and ":" not in k}
+        counts = Counter(key for line, key in zip(lines, keys) if line)
+        repeated = {k for k, n in counts.items() if (n >= 3 or alone[k] >= 2) and len(k) < 60 and "#" in k and ":" not in k}
     return [
-        [line for line in page if not _PAGE_NUMBER.match(line) and _DIGITS.sub("#", line) not in repeated]
-        for page in pages
+        [line for line, key in zip(page, keys) if not _PAGE_NUMBER.match(line) and key not in repeated]
+        for page, keys in zip(pages, keyed)
     ]
+
+
+def _keys(lines: list[str]) -> list[str]:
+    """Each line with its numbers as '#', so that page headers and footers compare equal; one
+    substitution over the page rather than one per line (no number spans a line break)."""
+    return _DIGITS.sub("#", "\n".join(lines)).split("\n") if lines else []
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:
@@ -136,10 +146,11 @@ def _is_heading(line: str) -> bool:
 def _unwrap(par: list[str], width: int) -> list[str]:
     """Join the hard-wrapped lines of one paragraph into logical lines."""
     out = [[par[0]]]
-    for prev, line in zip(par, par[1:]):
-        if _breaks(prev, line, width):
+    headings = [_is_heading(line) for line in par]  # each line is tested once, not as line and again as prev
+    for k, (prev, line) in enumerate(zip(par, par[1:])):
+        if _breaks(prev, line, width, headings[k], headings[k + 1]):
             out.append([line])
-        elif _HYPHEN_END.search(prev) and line[:1].islower():
+        elif prev.endswith("-") and _HYPHEN_END.search(prev) and line[:1].islower():  # endswith: spares most searches
             out[-1][-1] = out[-1][-1] if kept_hyphen().search(prev) else out[-1][-1][:-1]
             out[-1].append("\0" + line)
         else:
@@ -147,14 +158,13 @@ def _unwrap(par: list[str], width: int) -> list[str]:
     return [" ".join(parts).replace(" \0", "") for parts in out]
 
 
-def _breaks(prev: str, line: str, width: int) -> bool:
-    prev_heading, heading = _is_heading(prev), _is_heading(line)
+def _breaks(prev: str, line: str, width: int, prev_heading: bool, heading: bool) -> bool:
     if prev_heading or heading:
         return prev_heading != heading or prev.endswith(":")
     return (
         (prev.endswith(":") and not _PAGES_LABEL_END.search(prev))
         or _LIST_ITEM.match(line) is not None
-        or _LABEL_START.match(line) is not None
+        or (":" in line and _LABEL_START.match(line) is not None)  # a label needs its colon: spares the costly match
         or len(prev) < 0.6 * width
     )
 
