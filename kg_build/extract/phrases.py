@@ -7,6 +7,7 @@ from datetime import date
 from functools import cache
 
 from kg_build.lexicon import load_yaml
+from kg_build.regex_screen import guarded
 from kg_build.text import outside_classes
 
 DATE = r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
@@ -19,7 +20,7 @@ def phrase(name: str, file: str = "phrases.yaml") -> re.Pattern[str]:
     a space outside a character class matches any run of white space, line breaks included."""
     value = load_yaml(file)[name]
     pattern = "|".join(f"(?:{v})" for v in value) if isinstance(value, list) else value
-    return re.compile(outside_classes(pattern.replace("{date}", DATE), " ", r"\s+"), re.IGNORECASE)
+    return guarded(outside_classes(pattern.replace("{date}", DATE), " ", r"\s+"), re.IGNORECASE)  # searched in every sentence
 
 
 def rationale_phrase(name: str) -> re.Pattern[str]:
