@@ -1,7 +1,7 @@
 """Query latency: the median time of every shipped query on an existing store.
 
     python3 benchmarks/query_latency.py --store DIR [--runs 5] [--queries DIR] [--only NAME ...]
-                                        [--compare DIR]
+                                        [--compare DIR] [--timeout SECONDS]
 
 Runs each query of queries/*.rq (or of --queries DIR, e.g. an older copy of the queries, to
 measure before and after on the same store) through kg_build.use.query.run, as `imr-kg query
@@ -12,12 +12,17 @@ their header line (a decision node for iri parameters), optional ones are left f
 --compare DIR also runs the same-named query of DIR once and says whether it returns exactly
 the same rows (same columns, same order): the check that a rewritten query is a pure speed-up.
 
+--timeout S runs each query in a child process and stops it when one run (the warm-up or a
+timed one) takes more than S seconds; the query is reported as not finished and the next one
+runs. On a large store this keeps one slow query from holding up the rest.
+
 The machine's other load changes the figures: they are indicative unless it is idle.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import time
@@ -49,6 +54,44 @@ def timings(store, query, values: dict[str, str], runs: int) -> list[float]:
     return out
 
 
+def _timed_child(store_dir: Path, query_path: Path, values: dict[str, str], runs: int, conn) -> None:
+    """In a child process: once the store is open, the warm-up and the timed runs, sending
+    each run's seconds as it ends."""
+    from kg_build.store import LetterStore
+    from kg_build.use.query import load_query, run
+
+    store = LetterStore(store_dir, read_only=True).store
+    query = load_query(str(query_path))
+    conn.send(0.0)  # open: the timeout starts now
+    for _ in range(runs + 1):
+        t0 = time.perf_counter()
+        list(run(store, query, values))
+        conn.send(time.perf_counter() - t0)
+
+
+def timings_within(store_dir: Path, query, values: dict[str, str], runs: int, timeout: float) -> list[float] | None:
+    """timings() in a child process that is stopped when a run takes more than timeout
+    seconds (None then); a stuck query cannot be interrupted in this process."""
+    context = multiprocessing.get_context("spawn")  # a fork would share the open store's handles
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_timed_child, args=(store_dir, query.path, values, runs, sender), daemon=True)
+    child.start()
+    sender.close()
+    out = []
+    try:
+        receiver.recv()
+        for _ in range(runs + 1):
+            if not receiver.poll(timeout):
+                return None
+            out.append(receiver.recv())
+    except EOFError:
+        raise RuntimeError(f"{query.name}: the child process died (exit code {child.exitcode})") from None
+    finally:
+        child.kill()
+        child.join()
+    return out[1:]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, required=True, help="a store built by `imr-kg build`")
@@ -57,6 +100,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these queries")
     parser.add_argument("--compare", type=Path, metavar="DIR",
                         help="also check that DIR/NAME.rq returns exactly the same rows as each query")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="stop a query when one of its runs takes longer than this (in a child process)")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be >= 1")
@@ -84,7 +129,11 @@ def main() -> int:
         if values is None:
             print(f"{query.name:<30} skipped: no decision in the store for its iri parameter")
             continue
-        times = timings(store, query, values, args.runs)
+        if args.timeout is None:
+            times = timings(store, query, values, args.runs)
+        elif (times := timings_within(args.store, query, values, args.runs, args.timeout)) is None:
+            print(f"{query.name:<30} {'-':>7} did not finish within {args.timeout:g} s", flush=True)
+            continue
         columns, rows = rows_of(store, query, values)
         median = statistics.median(times)
         worst = max(worst, (query.name, median), key=lambda w: w[1])
