@@ -14,7 +14,7 @@ _TOKEN = re.compile(r"\w+(?:['-]\w+)*|[&/+%#]")
 # a sentence ends at . ! ? before white space and a capital, digit or quote, or at a line end;
 # abbreviations that end in a period do not end one
 _SENTENCE_END = guarded(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]?[A-Z0-9])|\n+")  # guarded: scanned over whole letters
-_ABBREVIATION = re.compile(r"(?i)(?:[:;]\s+\(?\d{1,2}|\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|etc|jr|sr|inc|p\.o|u\.s|pg|pp|p|fig|ref|dept)|\b[A-Z])\.$")
+_ABBREVIATION = re.compile(r"(?i)(?:[:;]\s+\(?\d{1,2}|\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|etc|jr|sr|inc|p\.o|u\.s|pg|pp|p|fig|ref|dept)|(?<!')\b(?-i:[A-Z]))\.$")  # an initial, not the 's of "the 4 A's."
 
 _LIST_NUMBER = re.compile(r"\s*\(?\d{1,2}\.")
 

@@ -235,6 +235,22 @@ CASES = [
         "therapy visit was two weeks before the request. Therefore, the ESWT is not medically necessary.",
         [("contraindicated in patients", "eswt-no-contraindication", "not_met")],
         id="a_criterion_stated_twice_in_a_row_is_one"),
+    # run-in headings name the criteria the rest of their sentences apply
+    pytest.param(
+        "Opioids",
+        "Continued opioid therapy is judged by the four A's. Analgesia: the employee rates her pain 7/10 "
+        "before a dose and 3/10 an hour after. Adverse effects: she reports mild dry mouth and nothing else. "
+        "Therefore, tramadol 50 mg #60 is medically necessary.",
+        [("Analgesia", "opioids-pain-relief", "met"), ("Adverse effects", "opioids-side-effects", "met")],
+        id="a_run_in_heading_names_the_criterion_it_applies"),
+    # 'they' in a guideline sentence is the treatment, not someone of the case
+    pytest.param(
+        "Topical analgesics",
+        "The claimant has used diclofenac gel on both knees since 2019. Topical NSAIDs suit osteoarthritis of "
+        "the knee. They are meant for short-term use of 4 to 12 weeks. Therefore, the diclofenac gel is not "
+        "medically necessary.",
+        [("short-term use", "topical-nsaids-short-term", "not_met")],
+        id="they_in_a_guideline_sentence_is_the_treatment"),
 ]
 
 

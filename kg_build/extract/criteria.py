@@ -70,6 +70,13 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             seen_guideline = seen_guideline or bool(in_verdict)
             if seen_guideline:
                 application += reasons
+        elif heading := _criterion_heading(doc, sentence, topics):
+            # 'Analgesia: she rates her pain 7/10 before a dose and 3/10 after': the heading names
+            # the criterion, the rest applies it
+            seen_guideline = applying = True
+            parts.append(_part("application", sentence))
+            stated.append((sentence, heading))
+            application += _facts(doc, (heading[1] + 1, sentence[1]))
         elif _states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline"):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
@@ -189,6 +196,15 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
     # case ('There should be clear signs on examination; McMurray's test is positive') still states one
     first_end = _CLAUSE_END.search(doc.text, *sentence).start()
     return not applying or not rp("case_subject").search(doc.text, sentence[0], first_end)
+
+
+def _criterion_heading(doc: Doc, sentence: Span, topics: set[str]) -> Span | None:
+    """The run-in heading of a sentence when it names a catalog criterion of the cited topics
+    ('Adverse effects: she reports mild dry mouth')."""
+    head = rp("criterion_heading").match(doc.text, *sentence)
+    if head is None or match(head.group("label"), topics) is None or not _of_the_case(doc, (head.end(), sentence[1])):
+        return None
+    return head.span("label")
 
 
 def _of_the_case(doc: Doc, span: Span) -> bool:
