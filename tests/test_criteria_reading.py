@@ -246,11 +246,19 @@ CASES = [
     # 'they' in a guideline sentence is the treatment, not someone of the case
     pytest.param(
         "Topical analgesics",
-        "The claimant has used diclofenac gel on both knees since 2019. Topical NSAIDs suit osteoarthritis of "
-        "the knee. They are meant for short-term use of 4 to 12 weeks. Therefore, the diclofenac gel is not "
-        "medically necessary.",
+        "Topical NSAIDs are recommended for osteoarthritis of joints such as the knee. The employee applies "
+        "diclofenac gel to both knees. They are meant for short-term use of 4 to 12 weeks. He has used the gel daily since "
+        "2019. Therefore, the diclofenac gel is not medically necessary.",
         [("short-term use", "topical-nsaids-short-term", "not_met")],
         id="they_in_a_guideline_sentence_is_the_treatment"),
+    # a denial that applies no criterion: the criteria it states are its reasons
+    pytest.param(
+        "Compound drugs",
+        "Ketoprofen is not FDA approved for topical application, and a compound that includes even one "
+        "non-recommended ingredient is itself not recommended. The ketoprofen/lidocaine cream is therefore "
+        "not medically necessary.",
+        [("FDA approved", "topical-fda-approved", "not_met")],
+        id="a_denial_that_applies_nothing_gives_its_criteria_as_reasons"),
 ]
 
 

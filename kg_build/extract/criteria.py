@@ -24,7 +24,7 @@ aside, or no fact at all, is not_assessed, except that an umbrella criterion the
 status of its stated sub-criteria. Words naming the treatment under review count for no
 criterion. Last, statuses are read in the light of the decision: criteria an overturning
 reviewer applied are met, and a denial where no criterion fell short has its least supported
-one not met. The phrases are in data/rationale.yaml.
+one not met (every one, when none was applied). The phrases are in data/rationale.yaml.
 """
 
 from __future__ import annotations
@@ -137,7 +137,9 @@ def _agreeing(doc: Doc, criteria: list[StatedCriterion], assessed: list[dict], b
     being their evidence, except that in a sentence of alternatives ('risk factors include ...
     or ...') one applied is enough and the others were not needed. A reviewer who upholds finds at least
     one wanting, so when none is, the criteria met only by the words a fact shares (no failure,
-    count, age or negation decided them) and least relevant are the ones that were not met.
+    count, age or negation decided them) and least relevant are the ones that were not met;
+    and when the rationale applies none at all ('Ketoprofen is not FDA approved for topical
+    use; the cream is not medically necessary'), the criteria it states are its reasons: not met.
     by_words: for each criterion met by shared words, its facts' relevance."""
     if outcome == "overturned":
         alternatives = {c.sentence for c in criteria if rp("criterion_alternatives").search(doc.text, *c.sentence)}
@@ -153,6 +155,9 @@ def _agreeing(doc: Doc, criteria: list[StatedCriterion], assessed: list[dict], b
         for r, w in zip(assessed, by_words):
             if weakest is not None and w == weakest:
                 r["status"] = "not_met"
+        if concluding and not any(c.facts for c in criteria):  # nothing applied: the guideline stated is the reason
+            for r in assessed:
+                r.update(status="not_met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding))
     return assessed
 
 
