@@ -2,21 +2,24 @@
 
 A rationale restates the case, states the guideline and its criteria, applies them to the
 case ("In this case, ...") and concludes. Sentences are given those roles: a sentence right
-after a guideline sentence that says nothing of the case continues the guideline, and a
+after a guideline sentence that says nothing of the case continues the guideline; a
 requirement whose first clause names no one from the case states one even between
-applications, as does a sentence with a weaker cue ('is advised', 'depends on', 'is for
-people who') that names nothing of the case at all; when nothing follows the guideline but the verdict, the case told before it is
-its application. The sentences that state conditions are cut into atomic criteria (clauses,
-the items of lists such as "documentation of a, b and c", and the criteria of the catalog a
-clause names one after the other: extract/clauses.py); the application is cut into facts, and each fact is given
-to the criteria it speaks to most (shared content words, the catalog's wordings and evidence
-terms, a fact the catalog's contrary or support patterns recognise, and kinds of fact: an
-age, a span of time or a count for a criterion that sets one). A criterion's status comes
-from its facts: a passed limit is not_met; an age, a count, a share of relief or a duration
-is compared with the criterion's limits ('age over 65', 'up to 10 visits', 'at least 50%
-relief', 'short-term'), all of which must hold; "not documented" phrasing or a hedge is
-not_documented; a treatment untried cannot have failed and one tried without relief
-has; a fact reporting no change ('the same neck pain') fails a criterion asking for one; a fact the catalog knows to deny the criterion ('drives to her appointments' for
+applications, as does a weaker cue ('is advised', 'depends on', 'is for people who') with
+nothing of the case before the end of its clause; a run-in heading that names a criterion
+('Analgesia: she rates ...') states it and the rest of its sentence applies it; when nothing
+follows the guideline but the verdict, the case told before it is its application. The
+sentences that state conditions are cut into atomic criteria (clauses, the items of lists
+such as "documentation of a, b and c", and the criteria of the catalog a clause names one
+after the other: extract/clauses.py); the application is cut into facts, and each fact is
+given to the criteria it speaks to most (shared content words, the catalog's wordings and
+evidence terms, a fact the catalog's contrary or support patterns recognise, and kinds of
+fact: an age, a span of time or a count for a criterion that sets one). A criterion's
+status comes from its facts: a passed limit is not_met; an age, a count, a share of relief
+or a duration is compared with the criterion's limits ('age over 65', 'up to 10 visits', 'at
+least 50% relief', 'short-term'), all of which must hold; "not documented" phrasing or a
+hedge is not_documented; a treatment untried cannot have failed and one tried without
+relief has; a fact reporting no change ('the same neck pain') fails a criterion asking for
+one; a fact the catalog knows to deny the criterion ('drives to her appointments' for
 homebound) is not_met, one it knows to satisfy it ('bedbound') met; otherwise negation near
 the shared words decides met or not met, each word read with the polarity of where it comes
 from (the criterion's own words or the catalog's wordings); a fact that sets the criterion
@@ -196,7 +199,9 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
         # a weak cue states a requirement when nothing of the case comes before the end of its
         # clause ('A written agreement is also expected before the first prescription, and she signed one')
         cue = rp("criterion_sentence_weak").search(doc.text, *sentence)
-        return bool(cue) and not _names_the_case(doc, (sentence[0], _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start()))
+        if cue is None:
+            return False
+        return not _names_the_case(doc, (sentence[0], _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start()))
     # after the application has begun, a requirement whose first clause says nothing of the
     # case ('There should be clear signs on examination; McMurray's test is positive') still states one
     first_end = _CLAUSE_END.search(doc.text, *sentence).start()
@@ -414,10 +419,11 @@ def _unchanged(criterion: str, known: CatalogCriterion | None, facts: list[str])
     if rp("application_unchanged").search(criterion):  # it asks for the plateau itself ('improvement followed by plateau')
         return None
     label = known.label if known is not None else ""
-    if any(rp("criterion_improvement").search(t) for t in (criterion, label)) and any(rp("application_worse").search(f) for f in facts):
+    asks_improvement = any(rp("criterion_improvement").search(t) for t in (criterion, label))
+    if asks_improvement and any(rp("application_worse").search(f) for f in facts):
         return "not_met"
-    asks = any(rp("criterion_change").search(t) for t in (criterion, label))
-    return "not_met" if asks and any(rp("application_unchanged").search(f) for f in facts) else None
+    asks_change = any(rp("criterion_change").search(t) for t in (criterion, label))
+    return "not_met" if asks_change and any(rp("application_unchanged").search(f) for f in facts) else None
 
 
 def _unknown_in(deciding: str, facts: list[str], asks_absence: bool) -> str | None:
