@@ -259,6 +259,13 @@ CASES = [
         "not medically necessary.",
         [("FDA approved", "topical-fda-approved", "not_met")],
         id="a_denial_that_applies_nothing_gives_its_criteria_as_reasons"),
+    # 'is for two to six weeks' caps a duration; 'for years' is a year or more
+    pytest.param(
+        "Sleep aids",
+        "Zolpidem is for two to six weeks of use. The claimant has taken it nightly for years. Therefore, "
+        "zolpidem 10 mg #30 is not medically necessary.",
+        [("two to six weeks", "sleep-aids-short-term", "not_met")],
+        id="is_for_a_span_caps_it"),
 ]
 
 

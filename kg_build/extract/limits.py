@@ -121,7 +121,7 @@ def durations(text: str) -> tuple[tuple[int, int, int], ...]:
     units = load_yaml("rationale.yaml")["duration_days"]
     out = []
     for m in rp("duration").finditer(text):
-        if m.group("since"):
+        if m.group("since") or m.group("years"):
             out.append((365, 365, m.start()))
             continue
         low, high = _number(m.group("n")), _number(m.group("m") or m.group("n"))
