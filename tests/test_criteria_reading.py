@@ -266,6 +266,21 @@ CASES = [
         "zolpidem 10 mg #30 is not medically necessary.",
         [("two to six weeks", "sleep-aids-short-term", "not_met")],
         id="is_for_a_span_caps_it"),
+    # a daily dose in morphine equivalents is compared with the guideline's ceiling
+    pytest.param(
+        "Opioids",
+        "The total daily dose of opioids should not exceed 120 mg oral morphine equivalents. The regimen "
+        "amounts to 180 mg morphine equivalents per day. Therefore, OxyContin 40 mg #60 is not medically "
+        "necessary.",
+        [("120 mg", "opioids-morphine-equivalent-limit", "not_met")],
+        id="a_dose_in_morphine_equivalents_is_compared_with_the_ceiling"),
+    pytest.param(
+        "Opioids",
+        "The total daily dose of opioids should not exceed 120 mg oral morphine equivalents, and pain relief "
+        "should be documented. The regimen amounts to 60 mg morphine equivalents per day, and the notes give "
+        "no pain scores. Therefore, Norco 10/325 mg #90 is not medically necessary.",
+        [("120 mg", "opioids-morphine-equivalent-limit", "met")],
+        id="a_dose_under_the_ceiling_meets_it"),
 ]
 
 
