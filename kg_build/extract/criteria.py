@@ -193,8 +193,10 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
         return True
     if applying and (rp("not_documented").search(doc.text, *sentence) or rp("limit_exceeded").search(doc.text, *sentence)):
         return False
-    if rp("guideline_sentence").search(doc.text, *sentence):
-        return not (applying and _names_the_case(doc, sentence) and not rp("guideline_named").search(doc.text, *sentence))
+    if cue := rp("guideline_sentence").search(doc.text, *sentence):
+        # the case named after the cue's clause is its application ('..., but she has never had one')
+        head = (sentence[0], _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start())
+        return not (applying and _names_the_case(doc, head) and not rp("guideline_named").search(doc.text, *sentence))
     if not rp("criterion_sentence").search(doc.text, *sentence):
         # a weak cue states a requirement when nothing of the case comes before the end of its
         # clause ('A written agreement is also expected before the first prescription, and she signed one')
