@@ -281,6 +281,23 @@ CASES = [
         "no pain scores. Therefore, Norco 10/325 mg #90 is not medically necessary.",
         [("120 mg", "opioids-morphine-equivalent-limit", "met")],
         id="a_dose_under_the_ceiling_meets_it"),
+    # 'unexpected' asks for what 'expected' denies
+    pytest.param(
+        "Urine drug testing",
+        "Laboratory confirmation is reserved for unexpected screen results, and the request must come "
+        "from the prescriber. The request came from a chiropractor who does not prescribe. The office "
+        "screen of 02/11 showed only the prescribed oxycodone, which the prescriber expected. Therefore, "
+        "the quantitative confirmation of that screen is not medically necessary.",
+        [("unexpected screen results", "udt-confirmatory-unexpected", "not_met")],
+        id="a_prefixed_criterion_word_is_denied_by_the_plain_word"),
+    pytest.param(
+        "Sleep aids",
+        "Zolpidem is approved for short-term treatment of insomnia, usually two to six weeks. Before a "
+        "sleep aid is continued, the cause of the sleep disturbance should be evaluated. She began "
+        "zolpidem three weeks ago. Nothing is said in the notes about the cause of her sleep disturbance. "
+        "Therefore, zolpidem 5 mg #30 is not medically necessary.",
+        [("cause of the sleep disturbance should be evaluated", "sleep-aids-insomnia-evaluation", "not_documented")],
+        id="nothing_is_said_is_a_silent_record"),
 ]
 
 
@@ -345,3 +362,26 @@ def test_review_and_documentation_heads_a_list():
                   "a mile daily, and she reports no side effects. Therefore, Norco is medically necessary.", "Opioids")
     assert sorted(criterion for criterion, _ in found.values()) == [
         "opioids-functional-improvement", "opioids-pain-relief", "opioids-side-effects"]
+
+
+@pytest.mark.parametrize("topic, rationale, phrase, status", [
+    ("Independent medical examinations and consultations",
+     "A specialist referral is supported when the diagnosis is uncertain or extremely complex. His "
+     "diagnosis, a healed wrist sprain, is now straightforward.", "uncertain or extremely complex", "not_met"),
+    ("Meniscectomy",
+     "Arthroscopic meniscectomy requires objective findings on examination, such as joint line tenderness "
+     "or a positive McMurray test. Her knee examination on 03/02 is benign.", "objective findings", "not_met"),
+    ("Knee brace",
+     "A hinged knee brace is recommended only after ligament surgery. She had an arthroscopic ACL "
+     "reconstruction in March.", "ligament surgery", "met"),
+    ("Consultations",
+     "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
+     "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
+])
+def test_words_read_before_the_decision(topic: str, rationale: str, phrase: str, status: str):
+    """'straightforward' denies 'uncertain', 'benign' denies 'findings', 'arthroscopic' speaks of
+    surgery (data/rationale.yaml: contrary_words, related_words), and a denied
+    contrary ('not clear') affirms; read before the decision weighs in (no verdict sentence)."""
+    doc = Doc(rationale)
+    _, criteria = read_rationale(doc, (0, len(rationale)), None, {topic}, None)
+    assert next(c["status"] for c in criteria if phrase in c["text"]) == status

@@ -21,8 +21,10 @@ hedge is not_documented; a treatment untried cannot have failed and one tried wi
 relief has; a fact reporting no change ('the same neck pain') fails a criterion asking for
 one; a fact the catalog knows to deny the criterion ('drives to her appointments' for
 homebound) is not_met, one it knows to satisfy it ('bedbound') met; otherwise negation near
-the shared words decides met or not met, each word read with the polarity of where it comes
-from (the criterion's own words or the catalog's wordings); a fact that sets the criterion
+the shared words, or a contrary word ('she is at low risk' for 'high risk'), decides met or
+not met, each word read with the polarity of where it comes from (the criterion's own words,
+those a prefix denies in it: 'unexpected', or the catalog's wordings); words of a group of
+related words ('surgeon', 'fusion', 'surgery') count as shared; a fact that sets the criterion
 aside, or no fact at all, is not_assessed, except that an umbrella criterion then takes the
 status of its stated sub-criteria. Words naming the treatment under review count for no
 criterion. Last, statuses are read in the light of the decision: criteria an overturning
@@ -33,7 +35,7 @@ one not met (every one, when none was applied). The phrases are in data/rational
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -41,7 +43,7 @@ from kg_build.extract.catalog import CatalogCriterion, match, uncatalogued_id
 from kg_build.extract.clauses import TRIM, StatedCriterion, clauses, criteria_of, merged
 from kg_build.extract.limits import aged, durations, measured, time_limit
 from kg_build.extract.phrases import rationale_phrase as rp
-from kg_build.extract.phrases import relevance_stopwords
+from kg_build.extract.phrases import contrary_words, related_words, relevance_stopwords
 from kg_build.text import Doc, Span, split_at
 
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?\s*)?(?:/\s*10\b|%)")  # the number is optional so that an evidence term can be '/10'
@@ -284,6 +286,28 @@ def _tokens(text: str) -> list[tuple[int, str]]:
     return out
 
 
+@cache
+def _contraries() -> dict[str, frozenset[str]]:
+    """The stems that deny each stem ('low' denies 'high' and 'high' denies 'low')."""
+    table: dict[str, set[str]] = {}
+    for one, other in contrary_words():
+        for words, denying in ((one, other), (other, one)):
+            for w in words:
+                table.setdefault(_stem(w), set()).update(_stem(d) for d in denying)
+    return {stem: frozenset(denying) for stem, denying in table.items()}
+
+
+@cache
+def _senses() -> dict[str, frozenset[str]]:
+    """For each stem of data/rationale.yaml's related_words, the groups it belongs to, each
+    named by its first word ('=surger')."""
+    table: dict[str, set[str]] = {}
+    for group in related_words():
+        for w in group:
+            table.setdefault(_stem(w), set()).add("=" + _stem(group[0]))
+    return {stem: frozenset(groups) for stem, groups in table.items()}
+
+
 def _content(word: str) -> bool:
     return (len(word) > 3 or word[0].isdigit() or word[0] in "/%") and word not in relevance_stopwords()
 
@@ -291,10 +315,20 @@ def _content(word: str) -> bool:
 @lru_cache(maxsize=4096)  # facts and catalog wordings are stemmed again for every criterion
 def _stems(text: str) -> frozenset[str]:
     stems = {_stem(w) for _, w in _tokens(text) if _content(w) and (w[0].isalpha() or _MEASURE.fullmatch(w))}
+    stems |= {group for s in stems for group in _senses().get(s, ())}
     passed = rp("limit_exceeded").search(text)  # a passed limit speaks to a duration or a count limit
     kinds = {kind for kind, found in ((_TIME, durations(text) or passed), (_AGE, rp("application_age").search(text)),
                                       (_COUNT, rp("criterion_count").search(text) or passed)) if found}
     return frozenset(stems | kinds)
+
+
+@lru_cache(maxsize=4096)
+def _prefixed(text: str) -> frozenset[str]:
+    """The stems of the words a prefix denies ('unexpected' -> 'expect'): _tokens gives each a
+    'not' at its own position."""
+    tokens = _tokens(text)
+    denied = {i for i, w in tokens if w == "not"}
+    return frozenset(_stem(w) for i, w in tokens if i in denied and w != "not")
 
 
 def _criterion_stems(doc: Doc, c: StatedCriterion) -> tuple[set[str], set[str]]:
@@ -362,7 +396,9 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
         # treatment' asks for an absence), the catalog's wordings with the catalog's ('adjunct to
         # exercise'), which ask for an absence when its label does ('no prior fusion')
         catalog_absence = c.known is not None and (c.known.met_when_absent or _asks_absence(c.known.label))
-        affirmed, by_words = _affirms(evidence, [(own, asks_absence), (wordings, catalog_absence)])
+        prefixed = _prefixed(text) & own  # 'unexpected' asks for what 'expected' denies
+        affirmed, by_words = _affirms(evidence, [(own - prefixed, asks_absence), (prefixed, not asks_absence),
+                                                 (wordings, catalog_absence)])
         status = "met" if affirmed else "not_met"
         weight = max(score for score, _ in c.facts) if affirmed and by_words else None
     else:
@@ -473,14 +509,26 @@ def _affirms(evidence: str, sources: list[tuple[set[str], bool]]) -> tuple[bool,
     breaks = [i for i, w in tokens if rp("negation_scope_end").fullmatch(w)]
     found = None
     for stems, absence in sources:
-        shared = [i for i, w in tokens if _content(w) and _stem(w) in stems]
+        shared = [i for i, w in tokens if _content(w) and (_stem(w) in stems or _senses().get(_stem(w), frozenset()) & stems)]
         if any(_in_scope(p, q, breaks) for p in before for q in shared) or any(_in_scope(q, p, breaks) and p != q for p in after for q in shared):
+            return absence, False
+        if _contrary(tokens, stems, shared, breaks):
             return absence, False
         if shared and found is None:
             found = not absence
     if found is not None:
         return found, True
     return bool(rp("negation").search(evidence)) == sources[0][1], True
+
+
+def _contrary(tokens: list[tuple[int, str]], stems: set[str], shared: list[int], breaks: list[int]) -> bool:
+    """Whether a word that denies one of the criterion's words ('low' for 'high') stands near a
+    word the fact shares with it ('she is at low risk'), or anywhere in a fact sharing none."""
+    denying = frozenset().union(*(_contraries().get(s, ()) for s in stems)) - stems
+    negated = [i for i, w in tokens if rp("negation").fullmatch(w)]
+    opposed = [i for i, w in tokens if _stem(w) in denying and not any(_in_scope(p, i, []) for p in negated)]  # 'inconsistent' with 'not consistent'
+
+    return any(_in_scope(p, q, breaks) or _in_scope(q, p, breaks) for p in opposed for q in shared) or bool(opposed and not shared)
 
 
 def _in_scope(first: int, last: int, breaks: list[int]) -> bool:

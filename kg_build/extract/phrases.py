@@ -34,6 +34,18 @@ def relevance_stopwords() -> frozenset[str]:
 
 
 @cache
+def contrary_words() -> list[tuple[list[str], list[str]]]:
+    """Pairs of word groups, each the contrary of the other (data/rationale.yaml)."""
+    return [(one, other) for one, other in load_yaml("rationale.yaml")["contrary_words"]]
+
+
+@cache
+def related_words() -> list[list[str]]:
+    """Groups of words that speak of the same thing (data/rationale.yaml)."""
+    return load_yaml("rationale.yaml")["related_words"]
+
+
+@cache
 def words(name: str, file: str = "phrases.yaml") -> dict[str, re.Pattern[str]]:
     """A mapping of value -> word list from a phrase file, as whole-word regexes."""
     return {key: re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, ws))})\b") for key, ws in load_yaml(file)[name].items()}
