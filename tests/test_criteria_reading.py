@@ -298,6 +298,13 @@ CASES = [
         "Therefore, zolpidem 5 mg #30 is not medically necessary.",
         [("cause of the sleep disturbance should be evaluated", "sleep-aids-insomnia-evaluation", "not_documented")],
         id="nothing_is_said_is_a_silent_record"),
+    pytest.param(
+        "TENS",
+        "A TENS trial requires pain of at least three months' duration and a treatment plan with specific "
+        "goals. His shoulder pain dates from 2019. No goals for the unit are stated. Therefore, the TENS "
+        "unit is not medically necessary.",
+        [("three months' duration", "tens-pain-three-months", "met")],
+        id="pain_that_dates_from_a_year_has_lasted_a_year"),
 ]
 
 
@@ -374,6 +381,10 @@ def test_review_and_documentation_heads_a_list():
     ("Knee brace",
      "A hinged knee brace is recommended only after ligament surgery. She had an arthroscopic ACL "
      "reconstruction in March.", "ligament surgery", "met"),
+    ("Opioids",
+     "Continued opioid use requires documentation of pain relief, with pain rated with and without the "
+     "medication. In this case, the visit of 04/02 records good relief without pain scores.",
+     "documentation of pain relief", "not_documented"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
@@ -385,3 +396,10 @@ def test_words_read_before_the_decision(topic: str, rationale: str, phrase: str,
     doc = Doc(rationale)
     _, criteria = read_rationale(doc, (0, len(rationale)), None, {topic}, None)
     assert next(c["status"] for c in criteria if phrase in c["text"]) == status
+
+
+def test_a_requirement_of_someone_the_case_names_is_no_criterion():
+    found = _read("Home health services are recommended only for patients who are homebound. Per the therapy "
+                  "note, she requires a cane and the help of her son to get to the car. Therefore, the home "
+                  "health aide is not medically necessary.", "Home health services")
+    assert [status for _, status in found.values()] == ["not_met"]

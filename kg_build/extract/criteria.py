@@ -199,15 +199,20 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
         # the case named after the cue's clause is its application ('..., but she has never had one')
         head = (sentence[0], _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start())
         return not (applying and _names_the_case(doc, head) and not rp("guideline_named").search(doc.text, *sentence))
-    if not rp("criterion_sentence").search(doc.text, *sentence):
+    strong = rp("criterion_sentence").search(doc.text, *sentence)
+    if not strong:
         # a weak cue states a requirement when nothing of the case comes before the end of its
         # clause ('A written agreement is also expected before the first prescription, and she signed one')
         cue = rp("criterion_sentence_weak").search(doc.text, *sentence)
         if cue is None:
             return False
         return not _names_the_case(doc, (sentence[0], _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start()))
-    # after the application has begun, a requirement whose first clause says nothing of the
-    # case ('There should be clear signs on examination; McMurray's test is positive') still states one
+    # a requirement of someone the case names first is the case's ('Per the discharge summary,
+    # he requires a walker'); after the application has begun, one whose first clause says
+    # nothing of the case still states one ('There should be clear signs on examination;
+    # McMurray's test is positive')
+    if rp("case_subject").search(doc.text, sentence[0], strong.start()):
+        return False
     first_end = _CLAUSE_END.search(doc.text, *sentence).start()
     return not applying or not rp("case_subject").search(doc.text, sentence[0], first_end)
 
