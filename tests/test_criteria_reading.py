@@ -305,6 +305,16 @@ CASES = [
         "unit is not medically necessary.",
         [("three months' duration", "tens-pain-three-months", "met")],
         id="pain_that_dates_from_a_year_has_lasted_a_year"),
+    # stated twice in one sentence with another criterion between: the statement naming it in
+    # more of the catalog's words is the one kept
+    pytest.param(
+        "TENS",
+        "TENS is not recommended as a primary treatment modality, but a one-month home trial may be "
+        "considered if it is used as an adjunct to a program of evidence-based functional restoration. "
+        "She finished physical therapy in 2019 and does no exercise program now. Therefore, the TENS unit "
+        "is not medically necessary.",
+        [("adjunct to a program of evidence-based functional restoration", "tens-adjunct-functional-restoration", "not_met")],
+        id="a_criterion_stated_twice_keeps_its_fuller_statement"),
 ]
 
 

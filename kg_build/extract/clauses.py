@@ -129,19 +129,26 @@ def _without_conjunction(doc: Doc, span: Span) -> Span:
     return (span[0] + m.end(), span[1]) if m else span
 
 
-def merged(criteria: list[StatedCriterion]) -> list[StatedCriterion]:
+def merged(doc: Doc, criteria: list[StatedCriterion], topics: set[str]) -> list[StatedCriterion]:
     """One criterion stated twice in a sentence ('recommended as an option, but it should not
     be a stand-alone treatment') is one: stated twice in a row, its span runs over both ('no
     contraindication, and ESWT is contraindicated in ...'); with another criterion between, the
-    later statement is dropped. Across sentences both stay, as a later sentence usually states
-    the criterion itself after a general one."""
-    seen, kept = set(), []
+    statement that names it in more of the catalog's words stays (the earlier on a tie). Across
+    sentences both stay, as a later sentence usually states the criterion itself after a
+    general one."""
+    kept: list[StatedCriterion] = []
     for c in criteria:
         key = (c.sentence, c.known.id) if c.known else None
-        if key not in seen:
+        earlier = next((i for i, k in enumerate(kept) if key and k.known and (k.sentence, k.known.id) == key), None)
+        if earlier is None:
             kept.append(c)
-        elif kept[-1].known is not None and (kept[-1].sentence, kept[-1].known.id) == key:
+        elif earlier == len(kept) - 1:
             kept[-1].span = (kept[-1].span[0], c.span[1])  # stated twice in a row: one span over both
-        if key:
-            seen.add(key)
+        elif _naming(doc, c, topics) > _naming(doc, kept[earlier], topics):
+            kept[earlier] = c
     return kept
+
+
+def _naming(doc: Doc, c: StatedCriterion, topics: set[str]) -> int:
+    """How many characters of the criterion's span the catalog's words for it cover."""
+    return sum(e - s for s, e, entry in mentions(doc.text[c.span[0]:c.span[1]], topics) if entry.id == c.known.id)

@@ -100,7 +100,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
                 restated += _facts(doc, sentence)
     if not applying:  # the case was told first, then the guideline, then the verdict: the telling applies it
         application = restated + application
-    criteria = merged([c for sentence, clause in stated for c in criteria_of(doc, sentence, clause, topics)])
+    criteria = merged(doc, [c for sentence, clause in stated for c in criteria_of(doc, sentence, clause, topics)], topics)
     # the words naming the treatment under review ('massage', 'blocks') are in most facts and
     # criteria of its rationale: they tell no criterion's facts from another's, and a fact that
     # denies them ('has never had acupuncture') denies no criterion
