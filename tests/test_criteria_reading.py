@@ -315,6 +315,15 @@ CASES = [
         "is not medically necessary.",
         [("adjunct to a program of evidence-based functional restoration", "tens-adjunct-functional-restoration", "not_met")],
         id="a_criterion_stated_twice_keeps_its_fuller_statement"),
+    # 'age above 65' is a criterion, not a passed limit, and a colon ends the criterion before it
+    pytest.param(
+        "Proton pump inhibitors",
+        "A proton pump inhibitor is appropriate only with an NSAID. He takes naproxen 500 mg twice daily. "
+        "The guideline also limits it to patients at intermediate or high risk: age above 65, a prior "
+        "ulcer or bleed, or aspirin use. He is 52 and has never had an ulcer. Therefore, omeprazole 20 mg "
+        "is not medically necessary.",
+        [("age above 65", "ppi-age-over-65", "not_met")],
+        id="an_age_limit_in_a_list_after_a_colon"),
 ]
 
 
