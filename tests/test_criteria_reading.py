@@ -404,6 +404,15 @@ def test_review_and_documentation_heads_a_list():
      "Continued opioid use requires documentation of pain relief, with pain rated with and without the "
      "medication. In this case, the visit of 04/02 records good relief without pain scores.",
      "documentation of pain relief", "not_documented"),
+    ("Massage therapy",
+     "Massage should be used alongside an exercise program, not on its own. She stopped her home "
+     "exercises in May and is in no other therapy.", "alongside an exercise program", "not_met"),
+    ("Muscle relaxants",
+     "Cyclobenzaprine is recommended for a brief course, not beyond 2 to 3 weeks. He has taken it "
+     "nightly for two years.", "not beyond 2 to 3 weeks", "not_met"),
+    ("Magnetic resonance imaging (MRI)",
+     "For uncomplicated low back pain, imaging should wait for at least a month of conservative therapy. "
+     "She is three weeks from the injury with two therapy visits.", "at least a month", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

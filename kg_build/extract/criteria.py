@@ -493,7 +493,9 @@ def _unknown(evidence: str, asks_absence: bool) -> str | None:
 @lru_cache(maxsize=4096)  # asked of a criterion and of its catalog label at each step
 def _asks_absence(criterion: str) -> bool:
     """Whether the criterion is met by an absence. 'Not recommended unless X' asks for X;
-    'not necessary if X' or 'not recommended for X' asks for X to be absent."""
+    'not necessary if X' or 'not recommended for X' asks for X to be absent; 'alongside
+    exercise, not on its own' asks for exercise."""
+    criterion = rp("criterion_not_alone").sub("", criterion)
     if m := rp("criterion_unless").search(criterion):
         return bool(rp("negation").search(criterion, m.end()))
     if m := rp("criterion_exclusion").search(criterion):
