@@ -413,6 +413,10 @@ def test_review_and_documentation_heads_a_list():
     ("Magnetic resonance imaging (MRI)",
      "For uncomplicated low back pain, imaging should wait for at least a month of conservative therapy. "
      "She is three weeks from the injury with two therapy visits.", "at least a month", "not_met"),
+    # a later clause of a guideline sentence that tells the case applies its criterion
+    ("Facet joint diagnostic blocks",
+     "No more than two joint levels should be injected at one session; three levels, L3-4 through "
+     "L5-S1, were requested on 05/02.", "No more than two joint levels", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

@@ -86,8 +86,9 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             seen_guideline = True
             parts.append(_part("guideline", sentence))
             if not rp("bare_recommendation").match(doc.text, *sentence):
-                for clause in clauses(doc, sentence):
-                    if _applies(doc, clause) and not rp("generic_patient").match(doc.text, *clause):
+                for i, clause in enumerate(clauses(doc, sentence)):
+                    if (_applies(doc, clause) and not rp("generic_patient").match(doc.text, *clause)
+                            or i and _tells_the_case(doc, clause)):
                         application.append(clause)
                     elif not _bare(doc, clause, topics):
                         stated.append((sentence, clause))
@@ -226,6 +227,13 @@ def _criterion_heading(doc: Doc, sentence: Span, topics: set[str]) -> Span | Non
     return head.span("label")
 
 
+def _tells_the_case(doc: Doc, clause: Span) -> bool:
+    """A later clause of a guideline sentence that tells the case and states nothing ('...;
+    twelve were requested', '..., and his injury was in 2013')."""
+    return bool(rp("case_clause").search(doc.text, *clause) and not rp("criterion_modal").search(doc.text, *clause)
+                and not rp("guideline_sentence").search(doc.text, *clause))
+
+
 def _of_the_case(doc: Doc, span: Span) -> bool:
     """Whether the span speaks of the case at hand: its people, ages, dates, records or
     request, or denies something ('No red flags are present')."""
@@ -359,8 +367,10 @@ def _give_facts(doc: Doc, criteria: list[StatedCriterion], application: list[Spa
     no fact prefers still takes the fact that shares most with it, as one fact often answers
     several criteria ('a 71-year-old claimant takes naproxen and warfarin')."""
     words = [(own - named, wordings - named) for own, wordings in (_criterion_stems(doc, c) for c in criteria)]
-    table = [[_relevance(own, wordings, c, doc.text[s:e]) for (own, wordings), c in zip(words, criteria)]
-             for s, e in application]
+    # a fact told in the sentence that states the criterion ('A signed agreement should be in
+    # place; one dated 01/05/2021 is on file') speaks to it first
+    table = [[_relevance(own, wordings, c, doc.text[s:e]) + 2 * (c.sentence[0] <= s < c.sentence[1])
+              for (own, wordings), c in zip(words, criteria)] for s, e in application]
     for fact, scores in zip(application, table):
         best = max(scores, default=0)
         for c, score in zip(criteria, scores):
