@@ -417,6 +417,12 @@ def test_review_and_documentation_heads_a_list():
     ("Facet joint diagnostic blocks",
      "No more than two joint levels should be injected at one session; three levels, L3-4 through "
      "L5-S1, were requested on 05/02.", "No more than two joint levels", "not_met"),
+    ("EMG/NCS",
+     "Electrodiagnostic testing of the legs is indicated only after a month of conservative therapy. "
+     "His leg symptoms have lasted four months despite therapy.", "a month of conservative therapy", "met"),
+    ("Opioids",
+     "Each visit should record the occurrence of any adverse effects. He reports constipation that is "
+     "controlled with senna.", "adverse effects", "met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
