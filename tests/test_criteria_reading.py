@@ -423,6 +423,9 @@ def test_review_and_documentation_heads_a_list():
     ("Opioids",
      "Each visit should record the occurrence of any adverse effects. He reports constipation that is "
      "controlled with senna.", "adverse effects", "met"),
+    ("Home health services",
+     "Home health services are capped at 35 hours weekly, and 8 hours a day, 7 days a week, is "
+     "requested, which is 56 hours.", "capped at 35 hours weekly", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
@@ -441,3 +444,13 @@ def test_a_requirement_of_someone_the_case_names_is_no_criterion():
                   "note, she requires a cane and the help of her son to get to the car. Therefore, the home "
                   "health aide is not medically necessary.", "Home health services")
     assert [status for _, status in found.values()] == ["not_met"]
+
+
+def test_a_clause_telling_what_has_been_tried_is_no_criterion():
+    """'...; both have been used without lasting benefit' tells the case; 'when other
+    modalities have been tried' states a condition."""
+    found = _read("A TENS trial requires that physical therapy and medications have been tried first; both "
+                  "have been used without lasting benefit. It is an option when other modalities have been "
+                  "tried. Therefore, the TENS unit is medically necessary.", "TENS")
+    assert not any("both have been used" in text for text in found)
+    assert any("other modalities have been tried" in text for text in found)

@@ -231,7 +231,7 @@ def _tells_the_case(doc: Doc, clause: Span) -> bool:
     """A later clause of a guideline sentence that tells the case and states nothing ('...;
     twelve were requested', '..., and his injury was in 2013')."""
     return bool(rp("case_clause").search(doc.text, *clause) and not rp("criterion_modal").search(doc.text, *clause)
-                and not rp("guideline_sentence").search(doc.text, *clause))
+                and not rp("guideline_sentence").search(doc.text, *clause) and not rp("clause_condition").match(doc.text, *clause))
 
 
 def _of_the_case(doc: Doc, span: Span) -> bool:
