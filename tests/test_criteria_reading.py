@@ -324,6 +324,15 @@ CASES = [
         "is not medically necessary.",
         [("age above 65", "ppi-age-over-65", "not_met")],
         id="an_age_limit_in_a_list_after_a_colon"),
+    # an 'or' inside what the catalog names as one criterion joins its alternatives
+    pytest.param(
+        "Opioids",
+        "Ongoing management should include review and documentation of pain relief, side effects, and "
+        "whether the patient has returned to work or has improved functioning and pain. He has not worked "
+        "since 2019 and his pain is unchanged at 8/10. Therefore, Norco 10/325 mg #120 is not medically "
+        "necessary.",
+        [("returned to work or has improved functioning", "opioids-return-to-work", "not_met")],
+        id="an_or_inside_a_catalog_criterion_is_no_list"),
 ]
 
 

@@ -11,8 +11,9 @@ selectors on the letter's normalised text).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Iterable
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from kg_build import __version__
 from kg_build.version import pipeline_version
@@ -53,21 +54,29 @@ def letter_graph(record: dict) -> NamedNode:
 
 
 class _Builder:
-    """Collects the quads of one letter: its own graph and its share of the vocabulary graph."""
+    """Collects the quads of one letter, its own graph and its share of the vocabulary graph,
+    as N-Quads lines: a build validates, loads and ships them as text, and writing a line from
+    the terms costs about a third of making a pyoxigraph Quad of them (record_quads parses them)."""
 
     def __init__(self, record: dict) -> None:
         self.record = record
         self.graph = letter_graph(record)
+        self.graph_term = str(self.graph)  # its N-Quads form, which ends nearly every line
         self.base = ID + "letter/" + letter_id(record)
         self.letter = NamedNode(self.base)
-        self.quads: list[Quad] = []
+        self.lines: list[str] = []
 
     def node(self, *path: str | int) -> NamedNode:
         return NamedNode("/".join([self.base, *map(str, path)]))
 
     def add(self, s: NamedNode, p: NamedNode, o, graph: NamedNode | None = None) -> None:
         if o is not None:
-            self.quads.append(Quad(s, p, o if isinstance(o, (NamedNode, Literal)) else _literal(o), graph or self.graph))
+            term = o if isinstance(o, (NamedNode, Literal)) else _literal(o)
+            self.lines.append(f"{s} {p} {term} {graph or self.graph_term} .\n")  # a term's str() is its N-Quads form
+
+    def extend(self, quads: Iterable[Quad]) -> None:
+        """Quads made by kg_build.map.vocabularies and icd10cm_concepts."""
+        self.lines += (f"{q} .\n" for q in quads)
 
     def entity(self, node: NamedNode, cls: str, span: list[int] | None = None, text: str | None = None) -> NamedNode:
         """A typed entity of this letter, derived from it and, where known, from a text span."""
@@ -96,26 +105,26 @@ class _Builder:
 
     def concept(self, scheme: str, node: NamedNode, label: str, broader: NamedNode | None = None,
                 written: str | None = None) -> NamedNode:
-        """A shared SKOS concept in the vocabulary graph (see _concept_quads)."""
-        self.quads += _concept_quads(scheme, node, label, broader, written)
+        """A shared SKOS concept in the vocabulary graph (see _concept_lines)."""
+        self.lines += _concept_lines(scheme, node, label, broader, written)
         return node
 
     def named(self, scheme: str, written: str, known: str | None = None, canonical: str | None = None,
               parents: tuple[str, ...] = (), broader: NamedNode | None = None) -> NamedNode:
         """The concept a wording names (see _named_concept)."""
-        node, quads = _named_concept(scheme, written, known, canonical, parents, broader)
-        self.quads += quads
+        node, lines = _named_concept(scheme, written, known, canonical, parents, broader)
+        self.lines += lines
         return node
 
 
-# Letters name the same concepts again and again, and minting their quads is a good part of
+# Letters name the same concepts again and again, and minting their lines is a good part of
 # the mapping's time: the two functions below are pure, so each worker keeps the recent ones.
 _CONCEPT_CACHE = 20_000
 
 
 @lru_cache(maxsize=_CONCEPT_CACHE)
-def _concept_quads(scheme: str, node: NamedNode, label: str, broader: NamedNode | None,
-                   written: str | None) -> tuple[Quad, ...]:
+def _concept_lines(scheme: str, node: NamedNode, label: str, broader: NamedNode | None,
+                   written: str | None) -> tuple[str, ...]:
     """A shared SKOS concept in the vocabulary graph; a wording that differs from its label
     is kept as an altLabel."""
     scheme_node = vocab("scheme", scheme)
@@ -125,20 +134,20 @@ def _concept_quads(scheme: str, node: NamedNode, label: str, broader: NamedNode 
         quads.append((node, _BROADER, broader))
     if written and written != label:
         quads.append((node, NamedNode(SKOS + "altLabel"), Literal(written)))
-    return tuple(Quad(s, p, o, VOCABULARY_GRAPH) for s, p, o in quads)
+    return tuple(f"{s} {p} {o} {VOCABULARY_GRAPH} .\n" for s, p, o in quads)
 
 
 @lru_cache(maxsize=_CONCEPT_CACHE)
 def _named_concept(scheme: str, written: str, known: str | None, canonical: str | None, parents: tuple[str, ...],
-                   broader: NamedNode | None) -> tuple[NamedNode, tuple[Quad, ...]]:
-    """The concept a wording names, and its quads: its canonical name (given, or the entry of
+                   broader: NamedNode | None) -> tuple[NamedNode, tuple[str, ...]]:
+    """The concept a wording names, and its lines: its canonical name (given, or the entry of
     data/KNOWN.csv that knows the wording), else the wording itself, labelled by its slug so
     that every wording that mints the same IRI gives it the same label."""
     entry = lexicon(known).lookup(written) if known and not canonical else None
     name = canonical or (entry.name if entry else None)
     label = name or slug(written, limit=10_000).replace("-", " ")
     node = vocab(scheme, *parents, name or written)
-    return node, _concept_quads(scheme, node, label, broader, written)
+    return node, _concept_lines(scheme, node, label, broader, written)
 
 
 def _literal(value, datatype: str | None = None) -> Literal:
@@ -157,6 +166,11 @@ def _date(value: str | None) -> Literal | None:
 
 def record_quads(record: dict) -> list[Quad]:
     """All quads of one letter's record, in a deterministic order."""
+    return list(parse("".join(record_nquads(record)), format=RdfFormat.N_QUADS))
+
+
+def record_nquads(record: dict) -> list[str]:
+    """The N-Quads lines of record_quads, each ending with a newline."""
     b = _Builder(record)
     _letter(b)
     case = _case(b)
@@ -171,7 +185,7 @@ def record_quads(record: dict) -> list[Quad]:
         b.add(b.letter, imr("hasQualityFlag"), node)
         b.add(node, imr("flagKind"), flag["kind"])
         b.add(node, NamedNode(RDFS + "comment"), flag["detail"])
-    return list(dict.fromkeys(b.quads))
+    return list(dict.fromkeys(b.lines))
 
 
 def _letter(b: _Builder) -> None:
@@ -248,14 +262,14 @@ def _mentions(b: _Builder, worker: NamedNode) -> None:
         for code in m.get("codes", []):
             if code.get("system") == "ICD-10-CM":
                 b.add(node, icd10cm_concepts.match_property(code.get("match")), icd10cm_concepts.iri(code["code"]))
-                b.quads += icd10cm_concepts.concept_quads(code["code"])
+                b.extend(icd10cm_concepts.concept_quads(code["code"]))
     for n, m in enumerate(b.record["prior_treatments"], start=1):
         node = _mention(b, "treatment", n, "PriorTreatment", m)
         b.add(worker, imr("receivedTreatment"), node)
         name = m.get("concept") or m.get("normalized") or m["text"]
         concept = b.named("treatment", name)
         b.add(node, imr("treatmentConcept"), concept)
-        b.quads += vocabularies.treatment_quads(concept, vocabularies.treatment_category(name))
+        b.extend(vocabularies.treatment_quads(concept, vocabularies.treatment_category(name)))
     for n, m in enumerate(b.record["findings"], start=1):
         node = _mention(b, "finding", n, "Finding", m)
         b.add(worker, imr("hasFinding"), node)
@@ -282,7 +296,7 @@ def _item(b: _Builder, item: dict, case: NamedNode) -> None:
     b.add(service, imr("treatmentCategory"), category, VOCABULARY_GRAPH)
     b.add(node, imr("requestedService"), service)
     b.add(node, imr("treatmentCategory"), category)
-    b.quads += vocabularies.treatment_quads(service, item.get("category"))
+    b.extend(vocabularies.treatment_quads(service, item.get("category")))
     if item.get("body_region"):
         b.add(node, imr("bodyRegion"), _body_region(b, item["body_region"]))
     b.add(node, imr("laterality"), SIDES.get(item.get("laterality") or ""))
@@ -295,7 +309,7 @@ def _item(b: _Builder, item: dict, case: NamedNode) -> None:
         concept = b.named("drug", drug["name"], "drugs")
         if drug.get("drug_class"):
             b.add(concept, imr("drugClass"), b.named("drug-class", drug["drug_class"], "drug_classes"), VOCABULARY_GRAPH)
-        b.quads += vocabularies.drug_quads(concept, drug["name"], drug.get("drug_class"), item["request"])
+        b.extend(vocabularies.drug_quads(concept, drug["name"], drug.get("drug_class"), item["request"]))
         b.add(node, imr("drug"), concept)
         b.add(node, imr("drugStrength"), drug.get("strength"))
     _decision(b, item, node)
@@ -305,7 +319,7 @@ def _body_region(b: _Builder, written: str) -> NamedNode:
     """A body-region concept, matched to its Uberon class (data/body_regions.csv)."""
     node = b.named("body-region", written, "body_regions")
     entry = lexicon("body_regions").lookup(written)
-    b.quads += vocabularies.body_region_quads(node, entry.name) if entry else []
+    b.extend(vocabularies.body_region_quads(node, entry.name) if entry else [])
     return node
 
 
