@@ -68,7 +68,7 @@ from kg_build.ingest.read import max_letter_bytes
 from kg_build.layout import split_letter
 from kg_build.link import link_record
 from kg_build.link.icd10cm import uncoded_diagnoses
-from kg_build.map import letter_graph, letter_id, record_quads
+from kg_build.map import letter_graph, letter_id, record_nquads
 from kg_build.map.record_to_rdf import DUPLICATE_CASE
 from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH, VOCABULARY_GRAPH
 from kg_build.parallel import Pending, Ready, batch_runner, ordered
@@ -181,7 +181,7 @@ def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
         reason = f"the worker runs pipeline {pipeline_version()}, not {options.version}: install one imr-kg everywhere"
         return [LetterOutcome(path, "failed", stage="internal", reason=reason) for path in paths]
     outcomes: list[LetterOutcome | None] = []
-    built: list[tuple[int, dict, list[ox.Quad]]] = []
+    built: list[tuple[int, dict, list[str]]] = []  # (index, record, N-Quads lines)
     for path in paths:
         try:
             record, _ = extract_file(Path(path))
@@ -189,14 +189,14 @@ def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
                 record["quality_flags"].append({"kind": DUPLICATE_CASE, "detail": (
                     f"case number {record['case']['case_number']} is also that of {first}, whose letter has other "
                     "content; both are kept, this one under its case number and content hash")})
-            built.append((len(outcomes), record, record_quads(record)))
+            built.append((len(outcomes), record, record_nquads(record)))
             outcomes.append(None)
         except LetterError as err:
             outcomes.append(LetterOutcome(path, "failed", stage=err.stage, reason=err.reason))
         except Exception as err:  # a bug met on one letter must not end a day-long build: report that letter
             outcomes.append(LetterOutcome(path, "failed", stage="internal", reason=f"{type(err).__name__}: {err}"))
-    checks = _validate_isolating([(record, quads) for _, record, quads in built]) if options.validate else None
-    for k, (index, record, quads) in enumerate(built):
+    checks = _validate_isolating([(record, lines) for _, record, lines in built]) if options.validate else None
+    for k, (index, record, lines) in enumerate(built):
         path, sha, graph = paths[index], record["source"]["sha256"], letter_graph(record).value
         if checks and isinstance(checks[k], str):
             outcomes[index] = LetterOutcome(path, "failed", sha, graph, stage="validate", reason=checks[k])
@@ -207,8 +207,8 @@ def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
             outcomes[index] = LetterOutcome(path, "failed", sha, graph, stage="validate", reason=(
                 f"{len(violations)} SHACL violation(s), first: {first.message} ({first.focus})"))
             continue
-        body, vocabulary, mark = _serialise_apart(quads)
-        outcomes[index] = LetterOutcome(path, "built", sha, graph, len(record["items"]), len(quads), warnings,
+        body, vocabulary, mark = _serialise_apart(lines)
+        outcomes[index] = LetterOutcome(path, "built", sha, graph, len(record["items"]), len(lines), warnings,
                                         uncoded_diagnoses(record),
                                         body if options.for_store else b"", mark if options.for_store else b"",
                                         vocabulary if options.for_store else b"",
@@ -216,16 +216,20 @@ def build_batch(paths: list[str], options: BatchOptions) -> list[LetterOutcome]:
     return [o for o in outcomes if o is not None]
 
 
-def _serialise_apart(quads: list[ox.Quad]) -> tuple[bytes, bytes, bytes]:
+_VOCABULARY_LINE_END = f" {VOCABULARY_GRAPH} .\n"
+_MARK = str(COMMIT_MARK)
+
+
+def _serialise_apart(lines: list[str]) -> tuple[bytes, bytes, bytes]:
     """N-Quads of a letter's own graph but its commit mark, of its vocabulary-graph quads,
     and of its commit mark: the store loads each part its own way."""
-    parts: tuple[list[ox.Quad], list[ox.Quad], list[ox.Quad]] = ([], [], [])
-    for q in quads:  # a commit mark is in the letter's graph
-        parts[1 if q.graph_name == VOCABULARY_GRAPH else 2 if q.predicate == COMMIT_MARK else 0].append(q)
-    return tuple(ox.serialize(part, format=ox.RdfFormat.N_QUADS) for part in parts)  # type: ignore[return-value]
+    parts: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for line in lines:  # a commit mark is in the letter's graph; a subject IRI has no space, so the predicate is second
+        parts[1 if line.endswith(_VOCABULARY_LINE_END) else 2 if line.split(" ", 2)[1] == _MARK else 0].append(line)
+    return tuple("".join(part).encode() for part in parts)  # type: ignore[return-value]
 
 
-def _validate_isolating(letters: list[tuple[dict, list[ox.Quad]]]) -> list[tuple[list, int] | str]:
+def _validate_isolating(letters: list[tuple[dict, list[str]]]) -> list[tuple[list, int] | str]:
     """As _validate; when the validator fails on the batch, each letter alone, so that only
     the letters it fails on are lost, each with the reason."""
     try:
@@ -236,7 +240,7 @@ def _validate_isolating(letters: list[tuple[dict, list[ox.Quad]]]) -> list[tuple
         return [check for letter in letters for check in _validate_isolating([letter])]
 
 
-def _validate(letters: list[tuple[dict, list[ox.Quad]]]) -> list[tuple[list, int]]:
+def _validate(letters: list[tuple[dict, list[str]]]) -> list[tuple[list, int]]:
     """Each letter's SHACL violations and number of warnings. Letters sharing an identifier
     (two files with one case number) go to separate runs, as one graph would merge them."""
     from kg_build.validate import validate_letters_compiled
@@ -249,7 +253,10 @@ def _validate(letters: list[tuple[dict, list[ox.Quad]]]) -> list[tuple[list, int
         occurrences[letter_id(record)] += 1
     for members in runs.values():
         by_id = {letter_id(letters[k][0]): k for k in members}
-        for result in validate_letters_compiled([q for k in members for q in letters[k][1]]):
+        store = ox.Store()  # in memory: loading the lines costs about what adding Quad objects would
+        # lenient: the lines were written from pyoxigraph terms, whose IRIs it checked
+        store.load("".join(line for k in members for line in letters[k][1]), format=ox.RdfFormat.N_QUADS, lenient=True)
+        for result in validate_letters_compiled(store):
             k = by_id.get(result.letter)
             if k is not None:
                 violations, warnings = checks[k]

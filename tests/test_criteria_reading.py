@@ -435,6 +435,11 @@ def test_review_and_documentation_heads_a_list():
     ("Home health services",
      "Home health services are capped at 35 hours weekly, and 8 hours a day, 7 days a week, is "
      "requested, which is 56 hours.", "capped at 35 hours weekly", "not_met"),
+    # a requirement and its application in one sentence, after the application has begun
+    ("Meniscectomy",
+     "Arthroscopic meniscectomy calls for more than pain alone. She describes a dull ache on stairs. "
+     "Conservative care should fail first, and I find no record of physical therapy or an injection.",
+     "Conservative care should fail first", "not_documented"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

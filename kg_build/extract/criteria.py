@@ -186,15 +186,17 @@ def _by_sub_criteria(criteria: list[StatedCriterion], assessed: list[dict]) -> l
 
 def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool) -> bool:
     """A sentence that speaks for the guideline. Once the application has begun, a weak cue
-    ('documentation of', 'should') no longer makes one, nor does a sentence that reports the
-    record ('there is no documentation of ...') or a passed limit. A sentence right after a
+    ('documentation of', 'should') no longer makes one, nor does a sentence whose first clause
+    reports the record ('there is no documentation of ...') or a passed limit. A sentence right after a
     guideline sentence that says nothing of the case continues it, cue or not ('The time to
     produce functional improvement is 3 to 6 treatments.')."""
     if _applies(doc, sentence):
         return False
     if continuing and not _of_the_case(doc, sentence):
         return True
-    if applying and (rp("not_documented").search(doc.text, *sentence) or rp("limit_exceeded").search(doc.text, *sentence)):
+    first_end = _first_clause_end(doc, sentence)
+    if applying and (rp("not_documented").search(doc.text, sentence[0], first_end)
+                     or rp("limit_exceeded").search(doc.text, sentence[0], first_end)):
         return False
     if cue := rp("guideline_sentence").search(doc.text, *sentence):
         # the case named after the cue's clause is its application ('..., but she has never had one')
@@ -214,8 +216,16 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
     # McMurray's test is positive')
     if rp("case_subject").search(doc.text, sentence[0], strong.start()):
         return False
-    first_end = _CLAUSE_END.search(doc.text, *sentence).start()
     return not applying or not rp("case_subject").search(doc.text, sentence[0], first_end)
+
+
+def _first_clause_end(doc: Doc, sentence: Span) -> int:
+    """Where the sentence's first clause ends; an opening of a word or two ('In addition,')
+    is not a clause."""
+    end = _CLAUSE_END.search(doc.text, *sentence)
+    while len(doc.text[sentence[0]:end.start()].split()) < 3 and end.end() < sentence[1]:
+        end = _CLAUSE_END.search(doc.text, end.end(), sentence[1])
+    return end.start()
 
 
 def _criterion_heading(doc: Doc, sentence: Span, topics: set[str]) -> Span | None:
@@ -228,9 +238,10 @@ def _criterion_heading(doc: Doc, sentence: Span, topics: set[str]) -> Span | Non
 
 
 def _tells_the_case(doc: Doc, clause: Span) -> bool:
-    """A later clause of a guideline sentence that tells the case and states nothing ('...;
-    twelve were requested', '..., and his injury was in 2013')."""
-    return bool(rp("case_clause").search(doc.text, *clause) and not rp("criterion_modal").search(doc.text, *clause)
+    """A later clause of a guideline sentence that tells the case or reports the record and
+    states nothing ('...; twelve were requested', '..., and no such history is described')."""
+    return bool((rp("case_clause").search(doc.text, *clause) or rp("not_documented").search(doc.text, *clause))
+                and not rp("criterion_modal").search(doc.text, *clause)
                 and not rp("guideline_sentence").search(doc.text, *clause) and not rp("clause_condition").match(doc.text, *clause))
 
 

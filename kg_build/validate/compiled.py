@@ -97,11 +97,15 @@ class CompiledShapes:
     checks: tuple[Check, ...]  # for data without rdfs:subClassOf triples
     subclass_checks: tuple[Check, ...]  # the same, following rdfs:subClassOf (slower)
 
-    def run(self, quads: list[ox.Quad]) -> list[ValidationResult]:
-        """The results over the triples of the quads, each attributed to the letter of its focus
-        node only (see validate_letters for shared concepts)."""
-        store = ox.Store()
-        store.extend(quads)  # in their graphs: the queries read the union, and count a triple in two graphs once
+    def run(self, quads: list[ox.Quad] | ox.Store) -> list[ValidationResult]:
+        """The results over the triples of the quads (or of an in-memory store of them, queried as
+        it is), each attributed to the letter of its focus node only (see validate_letters for
+        shared concepts)."""
+        if isinstance(quads, ox.Store):
+            store = quads
+        else:
+            store = ox.Store()
+            store.extend(quads)  # in their graphs: the queries read the union, and count a triple in two graphs once
         checks = self.subclass_checks if next(store.quads_for_pattern(None, _SUBCLASS_OF, None), None) else self.checks
         return [result for check in checks for result in _run(store, check)]
 
@@ -128,8 +132,9 @@ def _fill(message: str, bound: dict[str, ox.Term]) -> str:
     return message
 
 
-def validate_letters(quads: list[ox.Quad]) -> list[ValidationResult]:
-    """What kg_build.validate.shacl.validate_letters returns, from the compiled queries."""
+def validate_letters(quads: list[ox.Quad] | ox.Store) -> list[ValidationResult]:
+    """What kg_build.validate.shacl.validate_letters returns, from the compiled queries; the
+    quads may come as an in-memory store holding them (a build loads its N-Quads text into one)."""
     return attribute_to_letters(compiled_shapes().run(quads), quads)
 
 
