@@ -468,3 +468,15 @@ def test_a_clause_telling_what_has_been_tried_is_no_criterion():
                   "tried. Therefore, the TENS unit is medically necessary.", "TENS")
     assert not any("both have been used" in text for text in found)
     assert any("other modalities have been tried" in text for text in found)
+
+
+@pytest.mark.parametrize("rationale, outcome", [
+    ("Eight to ten visits are supported for radiculitis. He has had no therapy for this injury; 8 visits "
+     "are medically necessary.", "overturned"),
+    ("Eight to ten visits are supported for radiculitis. He has had 12 visits; the request is not "
+     "medically necessary.", "upheld"),
+    ("However, given no improvement, further visits are not medically necessary.", "upheld"),
+])
+def test_the_verdict_is_read_in_its_own_clause(rationale: str, outcome: str):
+    """A denial before a semicolon ('has had no therapy;') does not deny the verdict after it."""
+    assert conclusion(Doc(rationale), (0, len(rationale)))[0] == outcome

@@ -23,7 +23,11 @@ def conclusion(doc: Doc, span: Span) -> tuple[str | None, Span | None]:
         m = rp("conclusion").search(doc.text, start, end)
         if m is None:
             continue
-        clause_start = max(doc.text.rfind(",", start, m.start()) + 1, start) if "however" in doc.text[start:m.start()].lower() else start
+        # the verdict's own clause: after a semicolon ('... has had no therapy; 8 visits are
+        # medically necessary') or, after 'however', a comma
+        clause_start = max(doc.text.rfind(";", start, m.start()) + 1, start)
+        if "however" in doc.text[clause_start:m.start()].lower():
+            clause_start = max(doc.text.rfind(",", clause_start, m.start()) + 1, clause_start)
         if rp("conclusion_negative").search(doc.text, clause_start, m.end()):
             return "upheld", (start, end)
         partial = rp("conclusion_partial").search(doc.text, start, end)
