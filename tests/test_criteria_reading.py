@@ -440,6 +440,10 @@ def test_review_and_documentation_heads_a_list():
      "Arthroscopic meniscectomy calls for more than pain alone. She describes a dull ache on stairs. "
      "Conservative care should fail first, and I find no record of physical therapy or an injection.",
      "Conservative care should fail first", "not_documented"),
+    # 'L4-5' names a level, it does not count five
+    ("Facet joint diagnostic blocks",
+     "Blocks are limited to no more than two levels bilaterally. Only two levels are requested, and the "
+     "L4-5 level has not been operated on.", "no more than two levels", "met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
