@@ -444,6 +444,12 @@ def test_review_and_documentation_heads_a_list():
     ("Facet joint diagnostic blocks",
      "Blocks are limited to no more than two levels bilaterally. Only two levels are requested, and the "
      "L4-5 level has not been operated on.", "no more than two levels", "met"),
+    ("Carpal tunnel release surgery (CTR)",
+     "Release requires failure of conservative care such as splinting and a steroid injection. She has "
+     "never been splinted or injected.", "failure of conservative care", "not_met"),
+    ("Meniscectomy",
+     "Surgery requires consistent findings of a meniscal tear on MRI. The MRI report describes degeneration "
+     "of the meniscus rather than a tear.", "consistent findings of a meniscal tear", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
