@@ -44,7 +44,7 @@ FLOORS = {"dev2": {"criterion_id": (0.97, 0.98), "status": (0.77, 0.79)},
           "heldout7": {"criterion_id": (0.94, 0.95), "status": (0.73, 0.78)},
           "heldout8": {"criterion_id": (0.92, 0.93), "status": (0.75, 0.77)},
           "heldout9": {"criterion_id": (0.93, 0.94), "status": (0.74, 0.77)},
-          "heldout10": {"criterion_id": (0.91, 0.94), "status": (0.76, 0.79)}}
+          "heldout10": {"criterion_id": (0.91, 0.94), "status": (0.77, 0.81)}}
 # the sets written after labelled.yaml, by writers blind to the code (tests/criteria/README.md)
 LATER = {name: _load(name) for name in FLOORS}
 

@@ -450,6 +450,10 @@ def test_review_and_documentation_heads_a_list():
     ("Meniscectomy",
      "Surgery requires consistent findings of a meniscal tear on MRI. The MRI report describes degeneration "
      "of the meniscus rather than a tear.", "consistent findings of a meniscal tear", "not_met"),
+    # a pain score speaks to analgesia though it shares no word with it
+    ("Tramadol",
+     "Tramadol is continued only with documented analgesia and functional benefit. The notes list the "
+     "same 8/10 pain for six months and unchanged work restrictions.", "documented analgesia", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

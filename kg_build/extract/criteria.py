@@ -370,7 +370,8 @@ def _criterion_stems(doc: Doc, c: StatedCriterion) -> tuple[set[str], set[str]]:
 def _relevance(own: set[str], wordings: set[str], c: StatedCriterion, fact: str) -> int:
     stems = _stems(fact)
     named = c.known is not None and any(p.search(fact) for p in c.known.patterns)
-    return 2 * len(own & stems) + len(wordings & stems) + 3 * named + 3 * _speaks_of(c.known, fact)
+    measures = sum(1 for w in wordings & stems if w[0] in "/%")  # a pain score speaks to analgesia as a word does
+    return 2 * len(own & stems) + len(wordings & stems) + measures + 3 * named + 3 * _speaks_of(c.known, fact)
 
 
 def _give_facts(doc: Doc, criteria: list[StatedCriterion], application: list[Span], named: frozenset[str]) -> None:
