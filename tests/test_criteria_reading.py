@@ -454,6 +454,15 @@ def test_review_and_documentation_heads_a_list():
     ("Tramadol",
      "Tramadol is continued only with documented analgesia and functional benefit. The notes list the "
      "same 8/10 pain for six months and unchanged work restrictions.", "documented analgesia", "not_met"),
+    # a passed total speaks to the total, not to the trial
+    ("Manual therapy & manipulation",
+     "For low back pain a trial of 6 visits over 2 weeks is recommended, and a total of up to 18 visits "
+     "may follow. He has already had 22 visits, which exceeds the total allowed.",
+     "a trial of 6 visits", "not_assessed"),
+    ("Manual therapy & manipulation",
+     "For low back pain a trial of 6 visits over 2 weeks is recommended, and a total of up to 18 visits "
+     "may follow. He has already had 22 visits, which exceeds the total allowed.",
+     "a total of up to 18 visits", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

@@ -41,7 +41,7 @@ import snowballstemmer
 
 from kg_build.extract.catalog import CatalogCriterion, match, uncatalogued_id
 from kg_build.extract.clauses import TRIM, StatedCriterion, clauses, criteria_of, merged
-from kg_build.extract.limits import aged, durations, measured, time_limit
+from kg_build.extract.limits import aged, count_limit, durations, measured, time_limit
 from kg_build.extract.phrases import rationale_phrase as rp
 from kg_build.extract.phrases import contrary_words, related_words, relevance_stopwords
 from kg_build.text import Doc, Span, split_at
@@ -107,6 +107,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     # denies them ('has never had acupuncture') denies no criterion
     named = _stems(" ".join(sorted(topics)))
     _give_facts(doc, criteria, application, named)
+    _totals_to_the_largest(doc, criteria)
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
     decided = _by_sub_criteria(criteria, list(assessed))
     return parts, _agreeing(doc, criteria, decided, list(weights), outcome, concluding)
@@ -393,6 +394,20 @@ def _give_facts(doc: Doc, criteria: list[StatedCriterion], application: list[Spa
             score, fact = max(((row[i], fact) for fact, row in zip(application, table)), default=(0, None))
             if score >= _FALLBACK:
                 c.facts.append((score, fact))
+
+
+def _totals_to_the_largest(doc: Doc, criteria: list[StatedCriterion]) -> None:
+    """A fact that says a count passed a limit or what the total would be ('22 visits already
+    exceed the total allowed') speaks to the largest count limit of its unit that the rationale
+    states (the total of 18 visits), not to the smaller ones (the trial of 6, the taper from 3 a week)."""
+    limits = [count_limit(doc.text[c.span[0]:c.span[1]]) for c in criteria]
+    largest: dict[str, int] = {}
+    for limit in filter(None, limits):
+        largest[limit[0]] = max(largest.get(limit[0], 0), limit[1])
+    for c, limit in zip(criteria, limits):
+        if limit and limit[1] < largest[limit[0]]:
+            c.facts = [(score, (s, e)) for score, (s, e) in c.facts
+                       if not (rp("limit_exceeded").search(doc.text, s, e) or rp("application_total").search(doc.text, s, e))]
 
 
 def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, int | None]:

@@ -27,10 +27,10 @@ def aged(criterion: str, facts: list[str]) -> str | None:
 def _counted(criterion: str, facts: list[str]) -> str | None:
     """A count limit ('up to 10 visits') against the counts the facts give: met when the
     request fits, not met when it, or what was done plus what is asked, passes the limit."""
-    limit = _counts(criterion)
-    if not limit:
+    limit = count_limit(criterion)
+    if limit is None:
         return None
-    unit, most = limit[-1][0], max(n for _, n, _ in limit)
+    unit, most = limit
     # 'would bring the total to 14' counts in the criterion's unit, all of it asked for
     counts = [(n, past) for f in facts for u, n, past in _counts(f) if u == unit]
     counts += [(int(m.group("n")), False) for f in facts for m in rp("application_total").finditer(f)]
@@ -39,6 +39,13 @@ def _counted(criterion: str, facts: list[str]) -> str | None:
     done = sum(n for n, past in counts if past)
     asked = max((n for n, past in counts if not past), default=0)
     return "not_met" if done >= most or done + asked > most or asked > most else "met"
+
+
+def count_limit(criterion: str) -> tuple[str, int] | None:
+    """The unit and the largest number of a criterion's count limit ('up to 18 visits' ->
+    ('visit', 18)), if it sets one."""
+    limit = _counts(criterion)
+    return (limit[-1][0], max(n for _, n, _ in limit)) if limit else None
 
 
 def measured(criterion: str, facts: list[str]) -> str | None:
