@@ -463,6 +463,11 @@ def test_review_and_documentation_heads_a_list():
      "For low back pain a trial of 6 visits over 2 weeks is recommended, and a total of up to 18 visits "
      "may follow. He has already had 22 visits, which exceeds the total allowed.",
      "a total of up to 18 visits", "not_met"),
+    # an improvement that must be shown, and none reported: the record does not show it
+    ("Acupuncture",
+     "Treatment may be extended only if functional improvement is documented. After six sessions the "
+     "acupuncturist reports no change in her activities or work status.",
+     "functional improvement is documented", "not_documented"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

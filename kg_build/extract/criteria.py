@@ -431,7 +431,8 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
     # passed of a criterion that sets one ('the duration of use exceeds ...')
     limits = time_limit(text) or rp("criterion_count").search(text)
     status = (_exceeded(facts if limits else [evidence]) or aged(text, facts) or measured(text, facts)
-              or _unknown_in(evidence, facts, asks_absence) or _failed(text, evidence, c.known) or _unchanged(text, c.known, facts)
+              or _unknown_in(evidence, facts, asks_absence) or _failed(text, evidence, c.known) or _unshown(text, evidence)
+              or _unchanged(text, c.known, facts)
               or _catalog_reading(c.known, facts))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
@@ -448,6 +449,15 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
     start, end = min(s for _, (s, _) in c.facts), max(e for _, (_, e) in c.facts)
     result.update(status=status, evidence=doc.text[start:end], evidence_span=[start, end])
     return result, weight
+
+
+def _unshown(criterion: str, evidence: str) -> str | None:
+    """not_documented for a criterion that asks for an improvement to be shown ('extended only
+    if functional improvement is documented') and a fact that reports none ('no change in her
+    activities'): the record does not show it."""
+    if rp("criterion_shown_change").search(criterion) and rp("application_no_change").search(evidence):
+        return "not_documented"
+    return None
 
 
 def _catalog_reading(known: CatalogCriterion | None, facts: list[str]) -> str | None:
