@@ -333,6 +333,15 @@ CASES = [
         "necessary.",
         [("returned to work or has improved functioning", "opioids-return-to-work", "not_met")],
         id="an_or_inside_a_catalog_criterion_is_no_list"),
+    # risk factors stated one by one, each answered in turn
+    pytest.param(
+        "Proton pump inhibitors",
+        "A proton pump inhibitor is appropriate for a patient on an NSAID at intermediate or high risk of "
+        "a gastrointestinal event. She takes meloxicam 15 mg daily for knee arthritis. Age beyond 65 is one "
+        "of the listed factors, and she is 70. A prior bleeding ulcer would also count; she has never had "
+        "one. Therefore, omeprazole 20 mg #30 is medically necessary.",
+        [("Age beyond 65", "ppi-age-over-65", "met"), ("prior bleeding ulcer", "ppi-ulcer-bleeding-history", "not_met")],
+        id="risk_factors_stated_one_by_one"),
 ]
 
 

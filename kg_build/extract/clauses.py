@@ -33,7 +33,7 @@ def clauses(doc: Doc, sentence: Span) -> list[Span]:
     start = lead.end() if lead else sentence[0]
     cuts = (m.span() for m in rp("criterion_split").finditer(doc.text, start, sentence[1]))
     parts = split_at(doc.text, start, sentence[1], cuts, TRIM)
-    return [_without_conjunction(doc, p) for p in parts if p[1] - p[0] > 8]
+    return [_without_conjunction(doc, p) for p in parts if p[1] - p[0] > 6]  # "he is 68" is a clause
 
 
 def criteria_of(doc: Doc, sentence: Span, clause: Span, topics: set[str]) -> list[StatedCriterion]:

@@ -210,7 +210,8 @@ def _states_guideline(doc: Doc, sentence: Span, applying: bool, continuing: bool
         cue = rp("criterion_sentence_weak").search(doc.text, *sentence)
         if cue is None:
             return False
-        return not _names_the_case(doc, (sentence[0], _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start()))
+        end = _CLAUSE_END.search(doc.text, cue.end(), sentence[1]).start()
+        return not (_names_the_case(doc, (sentence[0], cue.start())) or _names_the_case(doc, (cue.end(), end)))  # the cue's own 'would' is no case word
     # a requirement of someone the case names first is the case's ('Per the discharge summary,
     # he requires a walker'); after the application has begun, one whose first clause says
     # nothing of the case still states one ('There should be clear signs on examination;
