@@ -477,6 +477,11 @@ def test_review_and_documentation_heads_a_list():
      "Treatment may be extended only if functional improvement is documented. After six sessions the "
      "acupuncturist reports no change in her activities or work status.",
      "functional improvement is documented", "not_documented"),
+    # the case told before the guideline still answers a criterion the application leaves
+    ("Cold/heat packs",
+     "He had a right shoulder arthroscopy on 10/04. Continuous-flow cryotherapy is an option after "
+     "surgery, not for nonsurgical treatment. The notes describe no complication.",
+     "an option after surgery", "met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

@@ -7,7 +7,8 @@ requirement whose first clause names no one from the case states one even betwee
 applications, as does a weaker cue ('is advised', 'depends on', 'is for people who') with
 nothing of the case before the end of its clause; a run-in heading that names a criterion
 ('Analgesia: she rates ...') states it and the rest of its sentence applies it; when nothing
-follows the guideline but the verdict, the case told before it is its application. The
+follows the guideline but the verdict, the case told before it is its application, and
+otherwise answers the criteria the application leaves when it speaks to them clearly. The
 sentences that state conditions are cut into atomic criteria (clauses, the items of lists
 such as "documentation of a, b and c", and the criteria of the catalog a clause names one
 after the other: extract/clauses.py); the application is cut into facts, and each fact is
@@ -107,6 +108,8 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     # denies them ('has never had acupuncture') denies no criterion
     named = _stems(" ".join(sorted(topics)))
     _give_facts(doc, criteria, application, named)
+    if applying and restated:  # the case told first still answers the criteria the application leaves
+        _give_facts(doc, [c for c in criteria if not c.facts], restated, named, least=_FALLBACK + 1)
     _totals_to_the_largest(doc, criteria)
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
     decided = _by_sub_criteria(criteria, list(assessed))
@@ -376,7 +379,8 @@ def _relevance(own: set[str], wordings: set[str], c: StatedCriterion, fact: str)
     return 2 * len(own & stems) + len(wordings & stems) + measures + 3 * named + 3 * _speaks_of(c.known, fact)
 
 
-def _give_facts(doc: Doc, criteria: list[StatedCriterion], application: list[Span], named: frozenset[str]) -> None:
+def _give_facts(doc: Doc, criteria: list[StatedCriterion], application: list[Span], named: frozenset[str],
+                least: int = 1) -> None:
     """Each fact goes to the criteria it speaks to most (a tie gives it to each); a criterion
     no fact prefers still takes the fact that shares most with it, as one fact often answers
     several criteria ('a 71-year-old claimant takes naproxen and warfarin')."""
@@ -388,12 +392,12 @@ def _give_facts(doc: Doc, criteria: list[StatedCriterion], application: list[Spa
     for fact, scores in zip(application, table):
         best = max(scores, default=0)
         for c, score in zip(criteria, scores):
-            if score and score == best:
+            if score >= least and score == best:
                 c.facts.append((score, fact))
     for i, c in enumerate(criteria):
         if not c.facts:
             score, fact = max(((row[i], fact) for fact, row in zip(application, table)), default=(0, None))
-            if score >= _FALLBACK:
+            if score >= max(least, _FALLBACK):
                 c.facts.append((score, fact))
 
 
