@@ -482,6 +482,13 @@ def test_review_and_documentation_heads_a_list():
      "He had a right shoulder arthroscopy on 10/04. Continuous-flow cryotherapy is an option after "
      "surgery, not for nonsurgical treatment. The notes describe no complication.",
      "an option after surgery", "met"),
+    ("Opioids",
+     "Before an opioid trial, non-opioid analgesics should have been tried and failed. Ibuprofen has "
+     "brought her pain from 6/10 to 3/10, and acetaminophen has not been tried.",
+     "non-opioid analgesics should have been tried and failed", "not_met"),
+    ("Opioids",
+     "Ongoing management calls for documentation of pain relief. In this case, pain is recorded at 7/10 "
+     "both before and after his morning dose.", "documentation of pain relief", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
