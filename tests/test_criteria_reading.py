@@ -489,6 +489,10 @@ def test_review_and_documentation_heads_a_list():
     ("Opioids",
      "Ongoing management calls for documentation of pain relief. In this case, pain is recorded at 7/10 "
      "both before and after his morning dose.", "documentation of pain relief", "not_met"),
+    # 'I find no trauma' asserts an absence; 'I find no record of ...' reports the record
+    ("Computed tomography (CT)",
+     "CT is supported when a red flag such as a suspected fracture is present. I find no trauma, no "
+     "history of malignancy and no fever.", "red flag", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

@@ -243,9 +243,10 @@ def _criterion_heading(doc: Doc, sentence: Span, topics: set[str]) -> Span | Non
 
 
 def _tells_the_case(doc: Doc, clause: Span) -> bool:
-    """A later clause of a guideline sentence that tells the case or reports the record and
-    states nothing ('...; twelve were requested', '..., and no such history is described')."""
-    return bool((rp("case_clause").search(doc.text, *clause) or rp("not_documented").search(doc.text, *clause))
+    """A later clause of a guideline sentence that tells the case, reports the record or sets
+    the criterion aside, and states nothing ('...; twelve were requested', '..., and no such
+    history is described', '...; that requirement has no bearing here')."""
+    return bool(any(rp(name).search(doc.text, *clause) for name in ("case_clause", "not_documented", "application_set_aside"))
                 and not rp("criterion_modal").search(doc.text, *clause)
                 and not rp("guideline_sentence").search(doc.text, *clause) and not rp("clause_condition").match(doc.text, *clause))
 
