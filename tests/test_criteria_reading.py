@@ -493,6 +493,12 @@ def test_review_and_documentation_heads_a_list():
     ("Computed tomography (CT)",
      "CT is supported when a red flag such as a suspected fracture is present. I find no trauma, no "
      "history of malignancy and no fever.", "red flag", "not_met"),
+    ("Home health services",
+     "Home health services are generally limited to no more than 35 hours per week. The request is for "
+     "an aide eight hours a day, seven days a week.", "no more than 35 hours per week", "not_met"),
+    ("Compound drugs",
+     "Any compounded product containing at least one drug that is not recommended is itself not "
+     "recommended. Cyclobenzaprine has no support as a topical agent.", "at least one drug", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),

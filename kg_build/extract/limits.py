@@ -80,6 +80,10 @@ def _counts(text: str) -> list[tuple[str, int, bool]]:
         value = int(n) if n.isdigit() else _numbers().get(n)
         if value is not None:
             out.append((units.get(m.group("unit").lower(), m.group("unit").lower()), value, bool(m.group("past"))))
+    for m in rp("application_hours_week").finditer(text):  # 'eight hours a day, seven days a week'
+        hours, days = _number(m.group("h")), _number(m.group("d"))
+        if hours and days:
+            out.append(("hours", hours * days, False))
     if not any(unit == "level" for unit, _, _ in out):  # 'at L3-L4, L4-L5 and L5-S1' asks for three levels
         levels = 1 if rp("single_level").search(text) else len({re.sub(r"\s", "", m.group()).lower()
                                                                  for m in rp("spinal_level").finditer(text)})
