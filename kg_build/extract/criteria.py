@@ -407,6 +407,8 @@ def _totals_to_the_largest(doc: Doc, criteria: list[StatedCriterion]) -> None:
     exceed the total allowed') speaks to the largest count limit of its unit that the rationale
     states (the total of 18 visits), not to the smaller ones (the trial of 6, the taper from 3 a week)."""
     limits = [count_limit(doc.text[c.span[0]:c.span[1]]) for c in criteria]
+    if sum(1 for limit in limits if limit) < 2:
+        return
     largest: dict[str, int] = {}
     for limit in filter(None, limits):
         largest[limit[0]] = max(largest.get(limit[0], 0), limit[1])
@@ -488,6 +490,7 @@ def _denied(fact: str, start: int) -> bool:
     return bool(rp("negation_before").search(fact[max(0, start - 40):start]))
 
 
+@lru_cache(maxsize=8192)  # asked of every fact for every criterion, twice when the case told first is read too
 def _speaks_of(known: CatalogCriterion | None, fact: str) -> bool:
     """Whether the catalog's contrary or support patterns speak of the fact, denied or not."""
     return known is not None and any(p.search(fact) for p in known.contrary + known.support)

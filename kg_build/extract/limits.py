@@ -41,6 +41,7 @@ def _counted(criterion: str, facts: list[str]) -> str | None:
     return "not_met" if done >= most or done + asked > most or asked > most else "met"
 
 
+@lru_cache(maxsize=4096)  # asked of every criterion of a rationale, and again when its status is read
 def count_limit(criterion: str) -> tuple[str, int] | None:
     """The unit and the largest number of a criterion's count limit ('up to 18 visits' ->
     ('visit', 18)), if it sets one."""
