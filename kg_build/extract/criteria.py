@@ -109,7 +109,10 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
     named = _stems(" ".join(sorted(topics)))
     _give_facts(doc, criteria, application, named)
     if applying and restated:  # the case told first still answers the criteria the application leaves
-        _give_facts(doc, [c for c in criteria if not c.facts], restated, named, least=_FALLBACK + 1)
+        left = [c for c in criteria if not c.facts]
+        _give_facts(doc, left, restated, named, least=_FALLBACK + 1)
+        for c in left:  # when the catalog knows the fact to deny or satisfy it: its history is no application
+            c.facts = [(score, (s, e)) for score, (s, e) in c.facts if _speaks_of(c.known, doc.text[s:e])]
     _totals_to_the_largest(doc, criteria)
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
     decided = _by_sub_criteria(criteria, list(assessed))
