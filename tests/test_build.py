@@ -42,6 +42,23 @@ def test_mapping_is_deterministic():
     assert first == second and len(first) > 500
 
 
+def test_a_letters_lines_are_its_quads_split_into_body_vocabulary_and_commit_mark():
+    from kg_build.map import record_nquads
+    from kg_build.map.iris import VOCABULARY_GRAPH
+    from kg_build.pipeline import _serialise_apart
+    from kg_build.store.oxigraph_store import COMMIT_MARK
+
+    record = extract_file(FORMAT2)[0]
+    lines = record_nquads(record)
+    quads = record_quads(record)
+    assert [f"{q} .\n" for q in quads] == lines  # the very text Oxigraph writes, one line a quad, each once
+    body, vocabulary, mark = (list(ox.parse(part, format=ox.RdfFormat.N_QUADS)) for part in _serialise_apart(lines))
+    assert sorted(map(str, body + vocabulary + mark)) == sorted(map(str, quads))
+    assert [q.predicate for q in mark] == [COMMIT_MARK]
+    assert vocabulary and all(q.graph_name == VOCABULARY_GRAPH for q in vocabulary)
+    assert all(q.graph_name != VOCABULARY_GRAPH and q.predicate != COMMIT_MARK for q in body)
+
+
 def test_building_twice_gives_the_identical_graph(tmp_path):
     a, b = LetterStore(tmp_path / "a"), LetterStore(tmp_path / "b")
     build([SHARED / "letters"], a, validate=False)

@@ -78,6 +78,13 @@ def test_same_results_as_pyshacl_on_letters_and_mutations(both):
     assert not missing and not extra, f"only pyshacl: {sorted(missing)}\nonly compiled: {sorted(extra)}"
 
 
+def test_a_store_of_the_quads_gives_the_results_of_the_quads(both):
+    # a build loads its N-Quads text into an in-memory store and validates that
+    store = ox.Store()
+    store.load(ox.serialize(batch(), format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+    assert compiled.validate_letters(store) == both[1]
+
+
 def test_every_mutation_case_fires_in_the_compiled_results(both):
     _, fast = both
     fired = {r.shape.removeprefix(SHAPES_NS) for r in fast}
