@@ -342,6 +342,28 @@ CASES = [
         "one. Therefore, omeprazole 20 mg #30 is medically necessary.",
         [("Age beyond 65", "ppi-age-over-65", "met"), ("prior bleeding ulcer", "ppi-ulcer-bleeding-history", "not_met")],
         id="risk_factors_stated_one_by_one"),
+    # criteria stated inside the verdict sentence: after a colon naming the guideline, in a
+    # relative clause, or as listed risk factors
+    pytest.param(
+        "Facet joint diagnostic blocks",
+        "Neck pain without arm symptoms and six weeks of therapy that did not help. Medial branch blocks "
+        "at C5-6 are medically necessary: ODG limits these blocks to non-radicular pain after failed "
+        "conservative care.",
+        [("non-radicular pain", "facet-non-radicular", "met")],
+        id="a_guideline_after_the_verdicts_colon"),
+    pytest.param(
+        "Home health services",
+        "She cannot get from her bed to the door without two people helping her. Home nursing, which is "
+        "recommended for homebound patients who need medical care, is medically necessary.",
+        [("homebound patients", "home-health-homebound", "met")],
+        id="a_guideline_in_the_verdicts_relative_clause"),
+    pytest.param(
+        "Proton pump inhibitors",
+        "The employee is 70 and takes diclofenac and prednisone daily. Age over 65 and steroid use are each "
+        "listed GI risk factors that support a PPI in a patient on an NSAID. Omeprazole 20 mg #30 is "
+        "medically necessary.",
+        [("Age over 65", "ppi-age-over-65", "met")],
+        id="a_listed_risk_factor_states_a_criterion"),
 ]
 
 

@@ -128,7 +128,10 @@ def _verdict(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[tuple[Spa
     for piece in _facts(doc, sentence):
         # a verdict ('... is not medically necessary') is no criterion, but a guideline stated in
         # a verdict's words ('Muscle relaxants are appropriate for a brief course') is
-        if rp("criteria_verdict").search(doc.text, *piece) or rp("conclusion").search(doc.text, *piece) and (
+        # ('Home health nursing, which is recommended for homebound patients ..., is medically
+        # necessary': the relative clause states the guideline)
+        relative = re.search(r"\bwhich\s+(?:is|are)\s+(?:only\s+)?(?:recommended|supported|indicated)\b", doc.text[piece[0]:piece[1]])
+        if rp("criteria_verdict").search(doc.text, *piece) or rp("conclusion").search(doc.text, *piece) and not relative and (
                 rp("medical_necessity").search(doc.text, *piece) or not rp("criterion_sentence").search(doc.text, *piece)):
             continue
         # 'weaning is advised' in a verdict is the reviewer's advice, not a guideline statement
