@@ -46,7 +46,7 @@ FLOORS = {"dev2": {"criterion_id": (0.97, 0.98), "status": (0.78, 0.81)},
           "heldout9": {"criterion_id": (0.94, 0.95), "status": (0.76, 0.80)},
           "heldout10": {"criterion_id": (0.91, 0.94), "status": (0.79, 0.82)},
           "heldout11": {"criterion_id": (0.92, 0.97), "status": (0.73, 0.78)},
-          "heldout12": {"criterion_id": (0.92, 0.93), "status": (0.69, 0.74)}}
+          "heldout12": {"criterion_id": (0.93, 0.94), "status": (0.70, 0.75)}}
 # the sets written after labelled.yaml, by writers blind to the code (tests/criteria/README.md)
 LATER = {name: _load(name) for name in FLOORS}
 
