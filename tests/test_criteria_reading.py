@@ -521,6 +521,13 @@ def test_review_and_documentation_heads_a_list():
     ("Compound drugs",
      "Any compounded product containing at least one drug that is not recommended is itself not "
      "recommended. Cyclobenzaprine has no support as a topical agent.", "at least one drug", "not_met"),
+    ("Manual therapy & manipulation",
+     "Manipulation is recommended where chronic pain has a musculoskeletal cause, as his lumbar strain "
+     "does.", "musculoskeletal cause", "met"),
+    ("Tramadol",
+     "Continued use depends on measurable analgesia and on improved function; the notes say only that "
+     "the medication helps and give neither pain scores nor any functional measure.",
+     "measurable analgesia", "not_documented"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
