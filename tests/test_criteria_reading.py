@@ -528,6 +528,12 @@ def test_review_and_documentation_heads_a_list():
      "Continued use depends on measurable analgesia and on improved function; the notes say only that "
      "the medication helps and give neither pain scores nor any functional measure.",
      "measurable analgesia", "not_documented"),
+    # the MTUS sentence 'Elective or maintenance care is not medically necessary' states a criterion
+    ("Manual therapy & manipulation",
+     "A trial of 6 visits over 2 weeks is recommended. Elective or maintenance care is not medically "
+     "necessary. He has had 24 chiropractic visits since March. The chiropractor's notes call him stable "
+     "and plan monthly visits to keep him at his present level, which is maintenance care.",
+     "Elective or maintenance care", "not_met"),
     ("Consultations",
      "A specialist referral is supported when the diagnosis is uncertain or extremely complex. The "
      "diagnosis is not clear after two MRIs.", "uncertain or extremely complex", "met"),
