@@ -2,7 +2,7 @@
 
 tests/criteria/labelled.yaml is the first development set: the extractor and the catalog were
 improved against it, and the test fails when any figure is below 0.90. tests/criteria/dev2.yaml
-(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout12.yaml
+(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout13.yaml
 were written afterwards by writers who read neither the code nor the other sets. Each was
 measured before it was tuned on; how each has been used since is in tests/criteria/README.md.
 Of heldout2.yaml only the figures are read, as a check that a change does no harm. The floors
@@ -46,7 +46,8 @@ FLOORS = {"dev2": {"criterion_id": (0.97, 0.98), "status": (0.78, 0.81)},
           "heldout9": {"criterion_id": (0.94, 0.95), "status": (0.76, 0.80)},
           "heldout10": {"criterion_id": (0.91, 0.95), "status": (0.79, 0.82)},
           "heldout11": {"criterion_id": (0.92, 0.97), "status": (0.73, 0.78)},
-          "heldout12": {"criterion_id": (0.93, 0.94), "status": (0.71, 0.76)}}
+          "heldout12": {"criterion_id": (0.93, 0.94), "status": (0.71, 0.76)},
+          "heldout13": {"criterion_id": (0.91, 0.91), "status": (0.68, 0.72)}}
 # the sets written after labelled.yaml, by writers blind to the code (tests/criteria/README.md)
 LATER = {name: _load(name) for name in FLOORS}
 
