@@ -63,9 +63,10 @@ def _atoms(doc: Doc, clause: Span, topics: set[str]) -> list[Span]:
     stop = examples.start() if examples else clause[1]
     # an 'or' inside what the catalog names as one criterion ('returned to work or has improved
     # functioning') joins its alternatives, it does not list criteria
-    named = [(clause[0] + s, clause[0] + e) for s, e, _ in mentions(doc.text[clause[0]:clause[1]], topics)]
-    cuts = [m for m in rp("criterion_list_split").finditer(doc.text, lead.end(), stop)
-            if m.group().strip() != "or" or not any(s < m.start() and m.end() < e for s, e in named)]
+    cuts = list(rp("criterion_list_split").finditer(doc.text, lead.end(), stop))
+    if any(m.group().strip() == "or" for m in cuts):
+        named = [(clause[0] + s, clause[0] + e) for s, e, _ in mentions(doc.text[clause[0]:clause[1]], topics)]
+        cuts = [m for m in cuts if m.group().strip() != "or" or not any(s < m.start() and m.end() < e for s, e in named)]
     if not cuts:
         return [clause]
     # "documentation of a, b" keeps its lead on the first item, "include: a, b" drops its own;

@@ -130,7 +130,7 @@ def _verdict(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[tuple[Spa
         # a verdict's words ('Muscle relaxants are appropriate for a brief course') is
         # ('Home health nursing, which is recommended for homebound patients ..., is medically
         # necessary': the relative clause states the guideline)
-        relative = re.search(r"\bwhich\s+(?:is|are)\s+(?:only\s+)?(?:recommended|supported|indicated)\b", doc.text[piece[0]:piece[1]])
+        relative = rp("verdict_relative_guideline").search(doc.text, *piece)
         if rp("criteria_verdict").search(doc.text, *piece) or rp("conclusion").search(doc.text, *piece) and not relative and (
                 rp("medical_necessity").search(doc.text, *piece) or not rp("criterion_sentence").search(doc.text, *piece)):
             continue
@@ -581,7 +581,7 @@ def _affirms(evidence: str, sources: list[tuple[set[str], bool]]) -> tuple[bool,
         shared = [i for i, w in tokens if _content(w) and (_stem(w) in stems or _senses().get(_stem(w), frozenset()) & stems)]
         if any(_in_scope(p, q, breaks) for p in before for q in shared) or any(_in_scope(q, p, breaks) and p != q for p in after for q in shared):
             return absence, False
-        if _contrary(tokens, stems, shared, breaks):
+        if _contrary(tokens, stems, shared, before, breaks):
             return absence, False
         if shared and found is None:
             found = not absence
@@ -590,13 +590,13 @@ def _affirms(evidence: str, sources: list[tuple[set[str], bool]]) -> tuple[bool,
     return bool(rp("negation").search(evidence)) == sources[0][1], True
 
 
-def _contrary(tokens: list[tuple[int, str]], stems: set[str], shared: list[int], breaks: list[int]) -> bool:
+def _contrary(tokens: list[tuple[int, str]], stems: set[str], shared: list[int], negated: list[int],
+              breaks: list[int]) -> bool:
     """Whether a word that denies one of the criterion's words ('low' for 'high') stands near a
-    word the fact shares with it ('she is at low risk'), or anywhere in a fact sharing none."""
+    word the fact shares with it ('she is at low risk'), or anywhere in a fact sharing none; a
+    denied contrary ('not consistent') does not count."""
     denying = frozenset().union(*(_contraries().get(s, ()) for s in stems)) - stems
-    negated = [i for i, w in tokens if rp("negation").fullmatch(w)]
-    opposed = [i for i, w in tokens if _stem(w) in denying and not any(_in_scope(p, i, []) for p in negated)]  # 'inconsistent' with 'not consistent'
-
+    opposed = [i for i, w in tokens if _stem(w) in denying and not any(_in_scope(p, i, []) for p in negated)]
     return any(_in_scope(p, q, breaks) or _in_scope(q, p, breaks) for p in opposed for q in shared) or bool(opposed and not shared)
 
 
