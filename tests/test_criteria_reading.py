@@ -3,6 +3,8 @@
 Every rationale here is FICTIONAL, written for these tests in the style of IMR rationales.
 Each case names the construction and gives, for a phrase of a stated criterion, the catalog
 criterion and the status it must get (None where the case checks only the other).
+These are the rules' readings (revise=False): the status model that re-reads them afterwards
+is tested in test_status_model.py and measured on the labelled sets (test_criteria.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ def _read(rationale: str, topic: str) -> dict[str, tuple[str, str]]:
     """criterion text -> (criterion id, status)."""
     doc = Doc(rationale)
     concluded, concluding = conclusion(doc, (0, len(rationale)))
-    _, criteria = read_rationale(doc, (0, len(rationale)), concluding, {topic}, concluded)
+    _, criteria = read_rationale(doc, (0, len(rationale)), concluding, {topic}, concluded, revise=False)
     return {c["text"]: (c["criterion_id"], c["status"]) for c in criteria}
 
 
@@ -543,7 +545,7 @@ def test_words_read_before_the_decision(topic: str, rationale: str, phrase: str,
     surgery (data/rationale.yaml: contrary_words, related_words), and a denied
     contrary ('not clear') affirms; read before the decision weighs in (no verdict sentence)."""
     doc = Doc(rationale)
-    _, criteria = read_rationale(doc, (0, len(rationale)), None, {topic}, None)
+    _, criteria = read_rationale(doc, (0, len(rationale)), None, {topic}, None, revise=False)
     assert next(c["status"] for c in criteria if phrase in c["text"]) == status
 
 

@@ -30,7 +30,9 @@ aside, or no fact at all, is not_assessed, except that an umbrella criterion the
 status of its stated sub-criteria. Words naming the treatment under review count for no
 criterion. Last, statuses are read in the light of the decision: criteria an overturning
 reviewer applied are met, and a denial where no criterion fell short has its least supported
-one not met (every one, when none was applied). The phrases are in data/rationale.yaml.
+one not met (every one, when none was applied). Then a model learned from the labelled sets
+(extract/status_model.py) replaces the statuses it is sure the rules misread. The phrases are
+in data/rationale.yaml.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 
+from kg_build.extract import status_model
 from kg_build.extract.catalog import CatalogCriterion, match, uncatalogued_id
 from kg_build.extract.clauses import TRIM, StatedCriterion, clauses, criteria_of, merged
 from kg_build.extract.limits import aged, count_limit, durations, measured, time_limit
@@ -60,11 +63,12 @@ _KINDS = frozenset({_TIME, _AGE, _COUNT})
 _ENGLISH = snowballstemmer.stemmer("english")
 
 
-def read_rationale(doc: Doc, span: Span, concluding: Span | None,
-                   topics: set[str] = frozenset(), outcome: str | None = None) -> tuple[list[dict], list[dict]]:
+def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[str] = frozenset(),
+                   outcome: str | None = None, revise: bool = True) -> tuple[list[dict], list[dict]]:
     """The rationale's parts (role and span of each sentence) and its criteria, each linked
     to the catalog (the guideline topics the reviewer cited come first). `concluding` is the
-    sentence that rules on necessity (rationale.conclusion), read once by the caller."""
+    sentence that rules on necessity (rationale.conclusion), read once by the caller.
+    revise=False leaves the statuses as the rules read them, for training the status model."""
     topics = {t.lower() for t in topics}
     parts, stated, application, restated = [], [], [], []
     seen_guideline = applying = False
@@ -115,8 +119,8 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None,
             c.facts = [(score, (s, e)) for score, (s, e) in c.facts if _speaks_of(c.known, doc.text[s:e])]
     _totals_to_the_largest(doc, criteria)
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
-    decided = _by_sub_criteria(criteria, list(assessed))
-    return parts, _agreeing(doc, criteria, decided, list(weights), outcome, concluding)
+    decided = _agreeing(doc, criteria, _by_sub_criteria(criteria, list(assessed)), list(weights), outcome, concluding)
+    return parts, status_model.revise(decided, outcome, concluding, doc.text) if revise else decided
 
 
 def _verdict(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[tuple[Span, Span]], list[Span]]:

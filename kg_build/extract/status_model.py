@@ -1,0 +1,79 @@
+"""A second reading of each criterion's status, learned from the labelled sets.
+
+The rules of extract/criteria.py decide a status from cue words, limits and the catalog; their
+mistakes follow patterns the labelled sets show (a reviewer's 'I find no urine drug screen'
+is not_documented where the rules read not_met). A multinomial logistic model, trained by
+tools/train_status_model.py on the labelled sets in tests/criteria/, reads the rules' status
+with the words of the evidence and of the criterion, the decision and where the evidence
+stands, and replaces the rules' status when it is at least `threshold` sure of another.
+The model is data (data/status_model.json: a weight per feature and status); scoring it
+needs no library. Retrain it when the rules or the labelled sets change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import cache
+from pathlib import Path
+
+from kg_build.text import Span
+
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|/")
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "status_model.json"
+
+
+def features(criterion: dict, outcome: str | None, concluding: Span | None) -> list[str]:
+    """The binary features of a criterion as the rules left it (its text, status, evidence)."""
+    status = criterion["status"]
+    evidence = (criterion.get("evidence") or "").lower()
+    words = _TOKEN.findall(evidence)
+    found = {f"rs={status}", f"oc={outcome or 'none'}", f"rs_oc={status}{outcome or 'none'}", f"noev={int(not evidence)}"}
+    found |= {f"e:{w}" for w in words} | {f"{status}|e:{w}" for w in words}
+    found |= {f"e2:{a}_{b}" for a, b in zip(words, words[1:])}
+    found |= {f"c:{w}" for w in _TOKEN.findall(criterion["text"].lower())}
+    if criterion.get("criterion_label"):
+        found.add(f"id:{criterion['criterion_id']}")
+    if evidence_span := criterion.get("evidence_span"):
+        found.add(f"ev_before={int(evidence_span[0] < criterion['span'][0])}")
+        if concluding:
+            found.add(f"ev_concl={int(evidence_span[0] >= concluding[0])}")
+    return sorted(found)
+
+
+@cache
+def _model() -> dict:
+    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+
+
+def probabilities(names: list[str], model: dict) -> dict[str, float]:
+    """Each status's probability under the model (a softmax over the summed weights)."""
+    scores = list(model["intercepts"])
+    for name in names:
+        for i, weight in enumerate(model["weights"].get(name, ())):
+            scores[i] += weight
+    top = max(scores)
+    exp = [math.exp(s - top) for s in scores]
+    return {status: e / sum(exp) for status, e in zip(model["classes"], exp)}
+
+
+def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, text: str,
+           model: dict | None = None) -> list[dict]:
+    """The criteria with the statuses the model is sure of. A criterion found not assessed
+    loses its evidence; one found assessed that had none takes the verdict as its evidence
+    (the decision is what the reviewer gave), or keeps its status when there is no verdict."""
+    model = model or _model()
+    for c in criteria:
+        p = probabilities(features(c, outcome, concluding), model)
+        status = max(p, key=p.get)
+        if status == c["status"] or p[status] < model["threshold"]:
+            continue
+        if status == "not_assessed":
+            c.update(status=status, evidence=None)
+            c.pop("evidence_span", None)
+        elif c.get("evidence_span"):
+            c["status"] = status
+        elif concluding:
+            c.update(status=status, evidence=text[concluding[0]:concluding[1]], evidence_span=list(concluding))
+    return criteria
