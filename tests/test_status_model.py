@@ -10,7 +10,7 @@ import json
 from kg_build.extract.labelled_sets import SETS
 from kg_build.extract.status_model import MODEL_FILE, features, probabilities, revise
 
-STATUSES = ["met", "not_assessed", "not_documented", "not_met"]
+CLASSES = ["met", "none", "not_assessed", "not_documented", "not_met"]
 TEXT = ("Drug screening is required during opioid therapy. I find no urine drug screen in the records. "
         "Therefore, the request is not medically necessary.")
 VERDICT = (TEXT.index("Therefore"), len(TEXT))
@@ -26,52 +26,63 @@ def _criterion(status: str = "not_met", evidence: str | None = "I find no urine 
 
 
 def _model(weights: dict[str, list[float]], threshold: float = 0.5) -> dict:
-    return {"classes": STATUSES, "intercepts": [0.0] * 4, "threshold": threshold, "weights": weights}
+    """weights: per class, in the order of CLASSES."""
+    return {"classes": CLASSES, "intercepts": [0.0] * 5, "threshold": threshold, "drop_threshold": 0.6, "weights": weights}
 
 
 def test_features_name_the_rules_status_the_decision_and_the_words():
-    found = features(_criterion(), "upheld", VERDICT)
+    found = features(_criterion(), "upheld", VERDICT, TEXT)
     assert found == sorted(found)
-    assert {"rs=not_met", "oc=upheld", "rs_oc=not_metupheld", "noev=0", "e:find", "not_met|e:find",
-            "e2:no_urine", "c:screening", "id:opioids-urine-drug-screening", "ev_before=0", "ev_concl=0"} <= set(found)
-    assert "noev=1" in features(_criterion("not_assessed", None), None, None)
+    assert {"rs=not_met", "oc=upheld", "rs_oc=not_metupheld", "noev=0", "e:find", "not_met|e:find", "e2:no_urine",
+            "c:drug", "c2:drug_screening", "cat=1", "id:opioids-urine-drug-screening", "ev_before=0", "ev_concl=0"} <= set(found)
+    assert not any(f.startswith("pre:") for f in found)  # nothing stands before the first sentence
+    moved = dict(_criterion(), span=[TEXT.index("urine drug"), TEXT.index(" in the records")])
+    assert {"pre:i", "pre:find", "pre:no"} <= set(features(moved, None, None, TEXT))
+    assert "noev=1" in features(_criterion("not_assessed", None), None, None, TEXT)
 
 
 def test_probabilities_are_a_softmax_of_the_summed_weights():
-    p = probabilities(["e:find", "unknown-feature"], _model({"e:find": [0.0, 0.0, 2.0, 0.0]}))
+    p = probabilities(["e:find", "unknown-feature"], _model({"e:find": [0.0, 0.0, 0.0, 2.0, 0.0]}))
     assert abs(sum(p.values()) - 1) < 1e-9
-    assert max(p, key=p.get) == "not_documented" and round(p["not_documented"], 3) == 0.711
+    assert max(p, key=p.get) == "not_documented" and round(p["not_documented"], 3) == 0.649
 
 
 def test_a_status_the_model_is_sure_of_replaces_the_rules_and_keeps_the_evidence():
-    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, _model({"e:find": [0.0, 0.0, 3.0, 0.0]}))
+    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, _model({"e:find": [0.0, 0.0, 0.0, 3.0, 0.0]}))
     assert c["status"] == "not_documented"
     assert c["evidence"] == "I find no urine drug screen in the records"
 
 
 def test_the_rules_stand_when_the_model_is_unsure():
-    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, _model({"e:find": [0.0, 0.0, 3.0, 0.0]}, threshold=0.9))
+    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, _model({"e:find": [0.0, 0.0, 0.0, 3.0, 0.0]}, threshold=0.9))
     assert c["status"] == "not_met"
 
 
 def test_not_assessed_drops_the_evidence():
-    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, _model({"e:find": [0.0, 3.0, 0.0, 0.0]}))
+    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, _model({"e:find": [0.0, 0.0, 3.0, 0.0, 0.0]}))
     assert c["status"] == "not_assessed" and c["evidence"] is None and "evidence_span" not in c
 
 
 def test_an_unassessed_criterion_found_assessed_takes_the_verdict_as_evidence_or_stays():
-    model = _model({"rs=not_assessed": [3.0, 0.0, 0.0, 0.0]})
+    model = _model({"rs=not_assessed": [3.0, 0.0, 0.0, 0.0, 0.0]})
     [c] = revise([_criterion("not_assessed", None)], "overturned", VERDICT, TEXT, model)
     assert c["status"] == "met" and c["evidence_span"] == list(VERDICT) and c["evidence"].startswith("Therefore")
     [c] = revise([_criterion("not_assessed", None)], None, None, TEXT, model)
     assert c["status"] == "not_assessed"  # no verdict to point to: a status without evidence would break the shapes
 
 
+def test_a_criterion_the_model_is_sure_is_none_is_dropped():
+    sure, unsure = _model({"e:find": [0.0, 3.0, 0.0, 0.0, 0.0]}), _model({"e:find": [0.0, 1.5, 0.0, 0.0, 0.0]})
+    assert revise([_criterion()], "upheld", VERDICT, TEXT, sure) == []  # none: e^3 / (e^3 + 4) = 0.83
+    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, unsure)  # none: 0.53, under drop_threshold
+    assert c["status"] == "not_met"
+
+
 def test_the_shipped_model_was_trained_on_the_labelled_sets_as_they_are():
     """Editing a labelled set without retraining (tools/train_status_model.py) fails here;
-    the harm-check set heldout2 is never trained on."""
+    the set held to 90% (labelled) and the harm-check set (heldout2) are never trained on."""
     model = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    assert model["classes"] == STATUSES and 0 < model["threshold"] <= 1
-    assert "heldout2" not in model["trained_on"] and "labelled" in model["trained_on"]
+    assert model["classes"] == CLASSES and 0 < model["threshold"] <= 1 and 0 < model["drop_threshold"] <= 1
+    assert not {"labelled", "heldout2"} & set(model["trained_on"]) and "heldout13" in model["trained_on"]
     for name, digest in model["trained_on"].items():
         assert hashlib.sha256((SETS / f"{name}.yaml").read_bytes()).hexdigest()[:16] == digest, name

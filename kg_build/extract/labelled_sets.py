@@ -4,7 +4,8 @@ The criteria tests score the reader with these; tools/train_status_model.py trai
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import yaml
 
@@ -39,3 +40,51 @@ def matching(text: str, phrase: str, got: list[dict]) -> dict | None:
     covered = [(min(end, c["span"][1]) - max(start, c["span"][0]), i) for i, c in enumerate(got)]
     most, i = max(covered, default=(0, -1))
     return got[i] if start >= 0 and 2 * most >= len(phrase) else None
+
+
+@dataclass
+class Tally:
+    right: int = 0  # expected criteria found right
+    right_found: int = 0  # extracted criteria right (two expected phrases may name one)
+    predicted: int = 0
+    expected: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.right_found / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.right / self.expected if self.expected else 0.0
+
+
+def score(entries: list[dict], read: Callable[[dict], tuple[str, list[dict]]] = lambda e: read_entry(e)[:2]
+          ) -> tuple[Tally, Tally, list[str]]:
+    """Precision and recall of canonical ids (catalog criteria only) and of statuses, and a line
+    for each expected criterion missed or misread. `read` gives an entry's text and criteria."""
+    ids, statuses, misses = Tally(), Tally(), []
+    for entry in entries:
+        text, got = read(entry)
+        ids.predicted += sum(1 for c in got if c.get("criterion_label"))
+        statuses.predicted += len(got)
+        right_ids, right_statuses = set(), set()
+        for want in entry["expected"]:
+            phrase = want["text_contains"]
+            match = matching(text, phrase, got)
+            statuses.expected += 1
+            ids.expected += want["criterion_id"] is not None
+            if match is None:
+                misses.append(f"{entry['id']}: no criterion with {phrase!r}")
+                continue
+            if match["status"] == want["status"]:
+                statuses.right += 1
+                right_statuses.add(id(match))
+            if want["criterion_id"] is not None and match["criterion_id"] == want["criterion_id"]:
+                ids.right += 1
+                right_ids.add(id(match))
+            if match["status"] != want["status"] or (want["criterion_id"] and match["criterion_id"] != want["criterion_id"]):
+                misses.append(f"{entry['id']}: {phrase!r}: {match['criterion_id']}/{match['status']}, "
+                              f"want {want['criterion_id']}/{want['status']}")
+        ids.right_found += len(right_ids)
+        statuses.right_found += len(right_statuses)
+    return ids, statuses, misses

@@ -1,13 +1,15 @@
-"""A second reading of each criterion's status, learned from the labelled sets.
+"""A second reading of each criterion the rules find: whether it is one, and its status.
 
 The rules of extract/criteria.py decide a status from cue words, limits and the catalog; their
 mistakes follow patterns the labelled sets show (a reviewer's 'I find no urine drug screen'
-is not_documented where the rules read not_met). A multinomial logistic model, trained by
+is not_documented where the rules read not_met), and some clauses they take for criteria are
+none (no labelled set names them). A multinomial logistic model, trained by
 tools/train_status_model.py on the labelled sets in tests/criteria/, reads the rules' status
-with the words of the evidence and of the criterion, the decision and where the evidence
-stands, and replaces the rules' status when it is at least `threshold` sure of another.
-The model is data (data/status_model.json: a weight per feature and status); scoring it
-needs no library. Retrain it when the rules or the labelled sets change.
+with the words of the evidence, of the criterion and of what stands just before it, the
+decision and where the evidence stands. It drops a criterion it is at least `drop_threshold`
+sure is none, and replaces the rules' status when, of the four statuses, it is at least
+`threshold` sure of another. The model is data (data/status_model.json: a weight per feature
+and class); scoring it needs no library. Retrain it when the rules or the labelled sets change.
 """
 
 from __future__ import annotations
@@ -24,15 +26,24 @@ _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|/")
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "status_model.json"
 
 
-def features(criterion: dict, outcome: str | None, concluding: Span | None) -> list[str]:
-    """The binary features of a criterion as the rules left it (its text, status, evidence)."""
+NONE = "none"  # the class of a clause the rules took for a criterion that is none
+_BEFORE = 50  # characters before a criterion whose last words tell how it is introduced
+
+
+def features(criterion: dict, outcome: str | None, concluding: Span | None, text: str) -> list[str]:
+    """The binary features of a criterion as the rules left it (its text, status, evidence) in
+    the text of its letter."""
     status = criterion["status"]
     evidence = (criterion.get("evidence") or "").lower()
     words = _TOKEN.findall(evidence)
     found = {f"rs={status}", f"oc={outcome or 'none'}", f"rs_oc={status}{outcome or 'none'}", f"noev={int(not evidence)}"}
     found |= {f"e:{w}" for w in words} | {f"{status}|e:{w}" for w in words}
     found |= {f"e2:{a}_{b}" for a, b in zip(words, words[1:])}
-    found |= {f"c:{w}" for w in _TOKEN.findall(criterion["text"].lower())}
+    own = _TOKEN.findall(criterion["text"].lower())
+    found |= {f"c:{w}" for w in own} | {f"c2:{a}_{b}" for a, b in zip(own, own[1:])}
+    start = criterion["span"][0]
+    found |= {f"pre:{w}" for w in _TOKEN.findall(text[max(0, start - _BEFORE):start].lower())[-4:]}
+    found.add(f"cat={int(bool(criterion.get('criterion_label')))}")
     if criterion.get("criterion_label"):
         found.add(f"id:{criterion['criterion_id']}")
     if evidence_span := criterion.get("evidence_span"):
@@ -60,14 +71,19 @@ def probabilities(names: list[str], model: dict) -> dict[str, float]:
 
 def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, text: str,
            model: dict | None = None) -> list[dict]:
-    """The criteria with the statuses the model is sure of. A criterion found not assessed
-    loses its evidence; one found assessed that had none takes the verdict as its evidence
-    (the decision is what the reviewer gave), or keeps its status when there is no verdict."""
+    """The criteria the model does not find to be none, with the statuses it is sure of. A
+    criterion found not assessed loses its evidence; one found assessed that had none takes
+    the verdict as its evidence (the decision is what the reviewer gave), or keeps its status
+    when there is no verdict."""
     model = model or _model()
+    kept = []
     for c in criteria:
-        p = probabilities(features(c, outcome, concluding), model)
+        p = probabilities(features(c, outcome, concluding, text), model)
+        if p.pop(NONE, 0.0) >= model["drop_threshold"]:
+            continue
+        kept.append(c)
         status = max(p, key=p.get)
-        if status == c["status"] or p[status] < model["threshold"]:
+        if status == c["status"] or p[status] < model["threshold"] * sum(p.values()):
             continue
         if status == "not_assessed":
             c.update(status=status, evidence=None)
@@ -76,4 +92,4 @@ def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, t
             c["status"] = status
         elif concluding:
             c.update(status=status, evidence=text[concluding[0]:concluding[1]], evidence_span=list(concluding))
-    return criteria
+    return kept
