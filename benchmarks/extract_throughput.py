@@ -9,6 +9,7 @@ processed --repeat times. Measured, each in its own timed loop in this one proce
 - each stage alone on the previous stage's precomputed output: ingest (decode + sha256 +
   normalise), layout (split_letter), extract (build_record), link (link_record), json.dumps
 - baseline: reading + normalising only (decode + normalise), the cheapest useful pass
+- extract with the criteria status model switched off, to show what the model costs
 
 It prints letters/s and ms/letter for each, the share of the end-to-end time spent in each
 stage, and the ratio of the end-to-end rate to the baseline rate. Target: >= 1,000
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import letter_files  # noqa: E402
 
 from kg_build.errors import LetterError  # noqa: E402
-from kg_build.extract import build_record  # noqa: E402
+from kg_build.extract import build_record, status_model  # noqa: E402
 from kg_build.ingest import normalize  # noqa: E402
 from kg_build.ingest.read import decode_text  # noqa: E402
 from kg_build.layout import split_letter  # noqa: E402
@@ -127,6 +128,9 @@ def main() -> int:
         "  decode_text": _run(decode_text, [(d,) for _, d in letters], repeat),
         "  normalize": _run(normalize, [(r,) for r in raws], repeat),
     }
+    revise, status_model.revise = status_model.revise, lambda criteria, *_: criteria
+    without_model = _run(build_record, list(zip(texts, layouts, sources)), repeat)
+    status_model.revise = revise
 
     chars = sum(len(t) for t in texts) / len(texts)
     print(f"{len(letters)} letters (mean {chars:,.0f} chars normalised) x {repeat} passes = {n:,} letters per "
@@ -143,6 +147,9 @@ def main() -> int:
         if name.startswith("ingest"):
             for sub, sub_seconds in ingest_only.items():
                 print(f"{sub:<34} {n / sub_seconds:>10,.0f} {sub_seconds * 1000 / n:>10.3f}")
+        if name.startswith("extract"):
+            print(f"{'  without the status model':<34} {n / without_model:>10,.0f} {without_model * 1000 / n:>10.3f}"
+                  f"   (the model: {seconds / without_model:.2f}x)")
     print(f"{'sum of stages':<34} {n / stage_total:>10,.0f} {stage_total * 1000 / n:>10.3f}")
     print("-" * 68)
     base = timings["baseline: decode + normalise"]
