@@ -7,7 +7,9 @@ Runs each query of queries/*.rq (or of --queries DIR, e.g. an older copy of the 
 measure before and after on the same store) through kg_build.use.query.run, as `imr-kg query
 --store` does: one warm-up run, then --runs timed runs; prints rows and the median, min and
 max in ms. Parameters as benchmarks/run.py gives them: required ones get the example of
-their header line (a decision node for iri parameters), optional ones are left free.
+their header line (a decision node for iri parameters), optional ones are left free. A query
+with an optional `one letter` parameter is timed once more with it given (the line
+`NAME letter=`): the letter of that decision node, or for a string its case number.
 
 --compare DIR also runs the same-named query of DIR once and says whether it returns exactly
 the same rows (same columns, same order): the check that a rewritten query is a pure speed-up.
@@ -31,6 +33,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402,F401  (kg_build on the path when not installed)
 from run import query_params  # noqa: E402  (the same parameters as the full benchmark)
+
+
+def one_letter_cases(query, store, values: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """(label, parameter values) for each optional one-letter parameter, given the letter of
+    the store's first decision node (its IRI, or its case number for a string)."""
+    found = list(store.query("PREFIX imr: <https://w3id.org/imr-kg/ontology#> SELECT ?l ?n WHERE { "
+                             "GRAPH ?g { ?i imr:hasDecision ?d } GRAPH ?g { ?l a imr:DeterminationLetter ; "
+                             "imr:aboutCase/imr:caseNumber ?n } } LIMIT 1"))
+    if not found:
+        return []
+    sample = {"iri": found[0]["l"].value, "string": found[0]["n"].value}
+    return [(f"{query.name} {p.name}=", {**values, p.name: sample[p.type]}) for p in query.parameters
+            if p.optional and p.one_letter and p.type in sample]
 
 
 def rows_of(store, query, values: dict[str, str]) -> tuple[list[str], list[tuple]]:
@@ -129,21 +144,22 @@ def main() -> int:
         if values is None:
             print(f"{query.name:<30} skipped: no decision in the store for its iri parameter")
             continue
-        if args.timeout is None:
-            times = timings(store, query, values, args.runs)
-        elif (times := timings_within(args.store, query, values, args.runs, args.timeout)) is None:
-            print(f"{query.name:<30} {'-':>7} did not finish within {args.timeout:g} s", flush=True)
-            continue
-        columns, rows = rows_of(store, query, values)
-        median = statistics.median(times)
-        worst = max(worst, (query.name, median), key=lambda w: w[1])
-        line = f"{query.name:<30} {len(rows):>7} {median * 1000:>11,.1f} {min(times) * 1000:>10,.1f} {max(times) * 1000:>10,.1f}"
-        if args.compare:
-            other = args.compare / f"{query.name}.rq"
-            same = "-" if not other.is_file() else (
-                "yes" if rows_of(store, load_query(str(other)), values) == (columns, rows) else "NO")
-            line += f"  {same:>9}"
-        print(line, flush=True)
+        for label, case in [(query.name, values), *one_letter_cases(query, store, values)]:
+            if args.timeout is None:
+                times = timings(store, query, case, args.runs)
+            elif (times := timings_within(args.store, query, case, args.runs, args.timeout)) is None:
+                print(f"{label:<30} {'-':>7} did not finish within {args.timeout:g} s", flush=True)
+                continue
+            columns, rows = rows_of(store, query, case)
+            median = statistics.median(times)
+            worst = max(worst, (label, median), key=lambda w: w[1])
+            line = f"{label:<30} {len(rows):>7} {median * 1000:>11,.1f} {min(times) * 1000:>10,.1f} {max(times) * 1000:>10,.1f}"
+            if args.compare:
+                other = args.compare / f"{query.name}.rq"
+                same = "-" if not other.is_file() else (
+                    "yes" if rows_of(store, load_query(str(other)), case) == (columns, rows) else "NO")
+                line += f"  {same:>9}"
+            print(line, flush=True)
     print(f"slowest: {worst[0]} {worst[1] * 1000:,.1f} ms")
     return 0
 

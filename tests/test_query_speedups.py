@@ -4,11 +4,16 @@ tests/data/original_queries/ holds each rewritten query as it was before (the te
 far too slow on Oxigraph). On a store of every test and shared letter, the old and the new
 text must give the same columns and the same rows in the same order, cell for cell as RDF
 terms: with no parameter, with values of each parameter taken from the store (so that they
-match rows) and with a value that matches nothing, both through Oxigraph's substitutions
-(`imr-kg query --store`) and through the VALUES lines that `imr-kg query --endpoint` adds.
+match rows) and with a value that matches nothing. The reference is the old text with its
+parameters bound by Oxigraph's substitutions over the union of all graphs; the new text must
+match it as `imr-kg query --store` runs it (kg_build.use.query.run: VALUES lines, and only the
+letter's graphs for a `one letter` parameter) and as an endpoint answers the VALUES lines that
+`imr-kg query --endpoint` adds.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import pyoxigraph as ox
 import pytest
@@ -46,6 +51,12 @@ def _rows(solutions: ox.QuerySolutions) -> Rows:
 
 def _via_store(store: ox.Store, query: Query, values: dict[str, str]) -> Rows:
     return _rows(run(store, query, values))
+
+
+def _via_substitutions(store: ox.Store, query: Query, values: dict[str, str]) -> Rows:
+    """Oxigraph's own binding of the parameters, over the union of all graphs."""
+    return _rows(store.query(query.text, substitutions=bind(query, values), prefixes=PREFIXES,
+                             use_default_graph_as_union=True))
 
 
 def _via_values(store: ox.Store, query: Query, values: dict[str, str]) -> Rows:
@@ -105,7 +116,9 @@ def test_every_rewritten_query_has_its_original():
 @pytest.mark.parametrize("name", REWRITTEN)
 def test_the_header_is_unchanged(name):
     new, old = load_query(name), load_query(str(ORIGINALS / f"{name}.rq"))
-    assert (new.question, new.parameters, new.columns) == (old.question, old.parameters, old.columns)
+    # `one letter` was added to headers after the originals were kept: it changes no row
+    parameters = tuple(dataclasses.replace(p, one_letter=False) for p in new.parameters)
+    assert (new.question, parameters, new.columns) == (old.question, old.parameters, old.columns)
     assert new.text != old.text
 
 
@@ -115,7 +128,7 @@ def test_the_rewritten_query_returns_the_same_rows(name, store):
     cases = _cases(store, name)
     answered = 0
     for values in cases:
-        expected = _via_store(store, old, values)
+        expected = _via_substitutions(store, old, values)
         assert _via_store(store, new, values) == expected, values
         assert _via_values(store, new, values) == expected, values
         answered += bool(expected[1])

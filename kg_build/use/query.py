@@ -5,12 +5,19 @@ A query file starts with a comment block:
     # Question: Which ...?
     # Parameters:
     #   category (string, optional): treatment category label, e.g. pharmaceuticals
+    #   letter (iri, optional, one letter): only this letter, e.g. https://w3id.org/imr-kg/id/letter/CM15-0106478
     # Columns: case_number, letter, item, ...
 
-Parameters are bound as RDF terms of their declared type through Oxigraph's substitutions
-(never pasted into the query text), so a value cannot change the query's structure. A
-parameter's variable must be in the query's SELECT clause (Oxigraph binds projected
-variables only); an optional parameter left out leaves its variable free.
+Parameters are bound as RDF terms of their declared type, written by pyoxigraph in N-Triples
+syntax (so a value cannot change the query's structure) in the VALUES lines that `imr-kg query
+--endpoint` adds: first in the innermost SELECT that projects the parameter. There a value
+narrows the scan of the subquery that reads it; Oxigraph's substitutions bind a parameter
+only where the query projects it, after every subquery has read the whole store.
+
+A parameter marked `one letter` picks out one letter (the letter, a node of it, its case
+number), so every row comes from that letter's named graph and the shared graphs (ontology,
+vocabulary, criteria catalog, linked terminologies). Given such a value, the query reads those
+graphs only: milliseconds at any store size, rather than a scan of every letter's graph.
 """
 
 from __future__ import annotations
@@ -21,11 +28,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg_build.map.iris import PREFIXES, XSD
+from kg_build.map.iris import CRITERIA_GRAPH, DCTERMS, ONTOLOGY_GRAPH, PREFIXES, VOCABULARY_GRAPH, XSD
 from kg_build.paths import QUERIES
+from kg_build.store.oxigraph_store import LETTER_GRAPHS
 
-_PARAM = re.compile(r"#\s+(?P<name>\w+)\s*\((?P<type>\w+)(?P<optional>,\s*optional)?\)\s*:\s*(?P<doc>.*)")
+_PARAM = re.compile(r"#\s+(?P<name>\w+)\s*\((?P<type>\w+)(?P<optional>,\s*optional)?(?P<one_letter>,\s*one letter)?\)"
+                    r"\s*:\s*(?P<doc>.*)")
 TYPES = {"string", "iri", "integer", "decimal", "date", "boolean"}
+# the graphs every letter's rows may need besides its own; a linked terminology's graph is
+# found by the dcterms:source quad it holds about itself (kg_build.link.terminology)
+_FIXED_SHARED_GRAPHS = (ox.DefaultGraph(), ONTOLOGY_GRAPH, VOCABULARY_GRAPH, CRITERIA_GRAPH)
+_SOURCE = ox.NamedNode(DCTERMS + "source")
+Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 
 
 class QueryError(Exception):
@@ -38,6 +52,7 @@ class Parameter:
     type: str
     optional: bool
     doc: str
+    one_letter: bool = False  # a value picks out one letter, whose graph holds every row
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,7 @@ def load_query(name_or_path: str) -> Query:
     question = next((line.split(":", 1)[1].strip() for line in header if line.startswith("# Question:")), "")
     columns = next((line.split(":", 1)[1].strip() for line in header if line.startswith("# Columns:")), "")
     parameters = tuple(
-        Parameter(m["name"], m["type"], bool(m["optional"]), m["doc"].strip())
+        Parameter(m["name"], m["type"], bool(m["optional"]), m["doc"].strip(), bool(m["one_letter"]))
         for line in header if (m := _PARAM.match(line))
     )
     for p in parameters:
@@ -104,8 +119,44 @@ def _term(parameter: Parameter, value: str) -> ox.Term:
 
 
 def run(store: ox.Store, query: Query, values: dict[str, str]) -> ox.QuerySolutions:
+    """The query's solutions, its parameters bound by VALUES lines, over the graphs of the letter
+    a one-letter parameter names (letter_scope), else over the union of every graph."""
+    # endpoint builds on this module, so its VALUES writer is imported when first needed
+    from kg_build.use.endpoint import with_values
+
+    terms = {v.value: t for v, t in bind(query, values).items()}
+    graphs = letter_scope(store, query, terms)
+    dataset = {"use_default_graph_as_union": True} if graphs is None else {"default_graph": graphs}
     try:
-        return store.query(query.text, substitutions=bind(query, values), prefixes=PREFIXES,
-                           use_default_graph_as_union=True)
+        return store.query(with_values(query.text, terms) if terms else query.text, prefixes=PREFIXES, **dataset)
     except SyntaxError as err:
         raise QueryError(f"{query.path}: SPARQL syntax error: {err}") from None
+
+
+def letter_scope(store: ox.Store, query: Query, terms: dict[str, ox.Term]) -> list[Graph] | None:
+    """The graphs that hold every row when one-letter parameters are given: the graphs of
+    the letters that hold each value (as the subject of an IRI, the object of a literal) and
+    the shared graphs. None, for the union of all graphs, when no such parameter is given or
+    no letter holds its value."""
+    letters: set[Graph] | None = None
+    for p in query.parameters:
+        if p.one_letter and p.name in terms:
+            term = terms[p.name]
+            quads = (store.quads_for_pattern(term, None, None) if isinstance(term, ox.NamedNode)
+                     else store.quads_for_pattern(None, None, term))
+            holding = {q.graph_name for q in quads if _is_letter_graph(q.graph_name)}
+            letters = holding if letters is None else letters & holding
+    if not letters:
+        return None
+    return sorted(letters, key=str) + shared_graphs(store)
+
+
+def shared_graphs(store: ox.Store) -> list[Graph]:
+    """The graphs that are not a letter's: the fixed ones and those of linked terminologies."""
+    linked = {q.graph_name for q in store.quads_for_pattern(None, _SOURCE, None)
+              if q.subject == q.graph_name and not _is_letter_graph(q.graph_name)}
+    return [*_FIXED_SHARED_GRAPHS, *sorted(linked - set(_FIXED_SHARED_GRAPHS), key=str)]
+
+
+def _is_letter_graph(graph: Graph) -> bool:
+    return isinstance(graph, ox.NamedNode) and graph.value.startswith(LETTER_GRAPHS)
