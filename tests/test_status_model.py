@@ -76,6 +76,8 @@ def test_a_criterion_the_model_is_sure_is_none_is_dropped():
     assert revise([_criterion()], "upheld", VERDICT, TEXT, sure) == []  # none: e^3 / (e^3 + 4) = 0.83
     [c] = revise([_criterion()], "upheld", VERDICT, TEXT, unsure)  # none: 0.53, under drop_threshold
     assert c["status"] == "not_met"
+    uncatalogued = dict(_criterion(), criterion_id="uncatalogued-0123456789ab", criterion_label=None)
+    assert revise([uncatalogued], "upheld", VERDICT, TEXT, sure) == [uncatalogued]  # for `criteria discover`
 
 
 def test_the_shipped_model_was_trained_on_the_labelled_sets_as_they_are():

@@ -31,7 +31,7 @@ from kg_build.extract.status_model import MODEL_FILE, NONE, features, revise
 
 C = 0.3  # inverse regularisation, chosen by cross-validation (0.3 to 3 differ by under a point)
 THRESHOLD = 0.5  # below it the rules' status stands: surer revisions lose more than they win
-DROP_THRESHOLD = 0.6  # below it a criterion stands: at 0.5 six more right ones go for ten wrong
+DROP_THRESHOLD = 0.6  # below it a catalog criterion stands: at 0.5 six more right ones go for ten wrong
 MIN_SEEN = 2  # a feature is learned only from this many criteria or more
 # labelled: the set test_criteria.py holds to 90%, which would otherwise measure the model's fit;
 # heldout2: the harm check; heldout14: the newest blind set

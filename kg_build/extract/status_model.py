@@ -6,10 +6,11 @@ is not_documented where the rules read not_met), and some clauses they take for 
 none (no labelled set names them). A multinomial logistic model, trained by
 tools/train_status_model.py on the labelled sets in tests/criteria/, reads the rules' status
 with the words of the evidence, of the criterion and of what stands just before it, the
-decision and where the evidence stands. It drops a criterion it is at least `drop_threshold`
-sure is none, and replaces the rules' status when, of the four statuses, it is at least
-`threshold` sure of another. The model is data (data/status_model.json: a weight per feature
-and class); scoring it needs no library. Retrain it when the rules or the labelled sets change.
+decision and where the evidence stands. It drops a catalog criterion it is at least
+`drop_threshold` sure is none (never an uncatalogued one), and replaces the rules' status
+when, of the four statuses, it is at least `threshold` sure of another. The model is data
+(data/status_model.json: a weight per feature and class); scoring it needs no library.
+Retrain it when the rules or the labelled sets change.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, t
     kept = []
     for c in criteria:
         p = probabilities(features(c, outcome, concluding, text), model)
-        if p.pop(NONE, 0.0) >= model["drop_threshold"]:
+        # an uncatalogued criterion stays whatever the model says: `criteria discover` lists them
+        # for a person to judge, and one in five the model would drop is a real criterion
+        if p.pop(NONE, 0.0) >= model["drop_threshold"] and c.get("criterion_label"):
             continue
         kept.append(c)
         status = max(p, key=p.get)
