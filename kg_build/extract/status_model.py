@@ -25,8 +25,6 @@ from kg_build.text import Span
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|/")
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "status_model.json"
-
-
 NONE = "none"  # the class of a clause the rules took for a criterion that is none
 _BEFORE = 50  # characters before a criterion whose last words tell how it is introduced
 
