@@ -2,13 +2,13 @@
 
 tests/criteria/labelled.yaml is the first development set: the rules and the catalog were
 improved against it, and the test fails when any figure is below 0.90. tests/criteria/dev2.yaml
-(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout14.yaml
+(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout23.yaml
 were written afterwards by writers who read neither the code nor the other sets. Each was
 measured before it was tuned on; how each has been used since is in tests/criteria/README.md.
 Of heldout2.yaml only the figures are read, as a check that a change does no harm.
 
 The status model (extract/status_model.py) is trained on the later sets but labelled.yaml,
-heldout2.yaml and the newest blind set: on the sets it was trained on, the floors measure its
+heldout2.yaml and the newest blind sets (tools/train_status_model.py: HELD_OUT): on the sets it was trained on, the floors measure its
 fit, not how it reads unseen rationales (tools/train_status_model.py --cross-validate does).
 The floors are the figures reached so far, so that no change makes them worse.
 
@@ -46,7 +46,10 @@ FLOORS = {"dev2": {"criterion_id": (1.00, 0.98), "status": (0.96, 0.98)},
           "heldout17": {"criterion_id": (0.98, 0.96), "status": (0.92, 0.97)},
           "heldout18": {"criterion_id": (0.98, 0.92), "status": (0.97, 0.94)},
           "heldout19": {"criterion_id": (0.99, 0.84), "status": (0.94, 0.85)},
-          "heldout20": {"criterion_id": (0.98, 0.96), "status": (0.93, 0.97)}}
+          "heldout20": {"criterion_id": (0.98, 0.96), "status": (0.93, 0.97)},
+          "heldout21": {"criterion_id": (0.89, 0.91), "status": (0.77, 0.81)},
+          "heldout22": {"criterion_id": (0.96, 0.98), "status": (0.84, 0.88)},
+          "heldout23": {"criterion_id": (0.89, 0.97), "status": (0.71, 0.87)}}
 # the sets written after labelled.yaml, by writers blind to the code (tests/criteria/README.md)
 LATER = {name: load_set(name) for name in FLOORS}
 
