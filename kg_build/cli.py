@@ -312,7 +312,8 @@ def queries() -> None:
     for q in shipped_queries():
         click.echo(f"{q.name}\n  {q.question}")
         for p in q.parameters:
-            click.echo(f"  --param {p.name}=<{p.type}>{' (optional)' if p.optional else ''}: {p.doc}")
+            flags = ", ".join(f for f, on in (("optional", p.optional), ("one letter: reads only its graphs", p.one_letter)) if on)
+            click.echo(f"  --param {p.name}=<{p.type}>{f' ({flags})' if flags else ''}: {p.doc}")
         click.echo(f"  columns: {', '.join(q.columns)}")
 
 

@@ -426,6 +426,7 @@ def test_cli_csv_and_json_give_the_rows_of_the_api(full, full_dir):
     assert [b["outcome"]["value"] for b in answer["results"]["bindings"]] == [r["outcome"] for r in expected]
     listing = runner.invoke(main, ["queries"])
     assert listing.exit_code == 0 and all(f"{q.name}\n" in listing.stdout for q in shipped_queries())
+    assert "--param letter=<iri> (optional, one letter: reads only its graphs):" in listing.stdout
 
 
 # --- hostile parameter values -------------------------------------------------------------

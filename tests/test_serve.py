@@ -345,6 +345,7 @@ def test_the_page_works_offline(server):
     listed = {q["name"]: q for q in json.loads(body)}
     assert set(listed) == {q.name for q in shipped_queries()}
     assert listed["decisions"]["header"].startswith("# Question: ") and listed["decisions"]["parameters"]
+    assert {p["name"]: p["one_letter"] for p in listed["decisions"]["parameters"]}["letter"] is True
 
 
 def test_the_page_binds_parameters_like_the_command_line(server):

@@ -351,7 +351,8 @@ def _catalogue() -> list[dict]:
     """The shipped queries as the page shows them: header comment, parameters and text."""
     return [{"name": q.name, "question": q.question,
              "header": "\n".join(line for line in q.text.splitlines() if line.startswith("#")),
-             "parameters": [{"name": p.name, "type": p.type, "optional": p.optional, "doc": p.doc} for p in q.parameters],
+             "parameters": [{"name": p.name, "type": p.type, "optional": p.optional, "one_letter": p.one_letter, "doc": p.doc}
+                            for p in q.parameters],
              "text": q.text} for q in shipped_queries()]
 
 
