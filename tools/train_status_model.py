@@ -4,13 +4,12 @@
     python3 tools/train_status_model.py --cross-validate  # leave one set out: figures only
 
 The model (kg_build/extract/status_model.py) re-reads each criterion the rules find: whether
-it is one, and its status. It is trained on every labelled set in tests/criteria/ but those
-held out (--hold-out: the first development set, which the 90% test measures, the
-harm-check set heldout2 and the newest blind sets), on the criteria
-the rules find: a criterion a set expects has its expected status, any other the class
-"none". --cross-validate trains on all sets but
-one and measures that one, for each set in turn: the honest figure for letters the model
-has not seen, as each set was written by a different blind writer. Needs scikit-learn
+it is one, and its status. It is trained on the criteria the rules find in every labelled set
+in tests/criteria/ but those held out (--hold-out: the first development set, which the 90%
+test measures, the harm-check set heldout2 and the newest blind sets): a criterion a set
+expects has its expected status, any other the class "none". --cross-validate trains on all
+sets but one and measures that one, for each set in turn: the honest figure for letters the
+model has not seen, as each set was written by a different blind writer. Needs scikit-learn
 (`pip install -e '.[train]'`); the shipped model needs nothing but the standard library.
 Retrain after changing the rules, the catalog or a labelled set.
 """
@@ -18,7 +17,6 @@ Retrain after changing the rules, the catalog or a labelled set.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from collections import Counter
 from functools import cache
@@ -26,7 +24,7 @@ from functools import cache
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from kg_build.extract.labelled_sets import SETS, Tally, load_set, matching, read_entry, score
+from kg_build.extract.labelled_sets import SETS, Tally, load_set, matching, read_entry, score, set_digest
 from kg_build.extract.status_model import MODEL_FILE, NONE, features, revise
 
 C = 0.3  # inverse regularisation, chosen by cross-validation (0.3 to 3 differ by under a point)
@@ -68,30 +66,23 @@ def train(names: list[str]) -> dict:
                for i, name in enumerate(vectorizer.get_feature_names_out())}
     return {"classes": [str(c) for c in fitted.classes_], "intercepts": [round(float(b), 4) for b in fitted.intercept_],
             "threshold": THRESHOLD, "drop_threshold": DROP_THRESHOLD, "C": C,
-            "trained_on": {name: _digest(name) for name in names}, "examples": len(rows),
+            "trained_on": {name: set_digest(name) for name in names}, "examples": len(rows),
             "weights": {k: w for k, w in sorted(weights.items()) if any(w)}}
-
-
-def _digest(name: str) -> str:
-    return hashlib.sha256((SETS / f"{name}.yaml").read_bytes()).hexdigest()[:16]
 
 
 def cross_validate(names: list[str]) -> None:
     """Status precision and recall of each set, read by the rules alone and then by the model
     trained on the other sets (labelled_sets.score, as tests/test_criteria.py reports them)."""
     print(f"{'set left out':14} {'rules P / R':>14} {'with model P / R':>18}")
-    rows = {"rules": [], "model": []}
+    rules_total = model_total = Tally()
     for left_out in names:
         model = train([n for n in names if n != left_out])
         entries = load_set(left_out)
         rules = score(entries, lambda e: read_entry(e, revise=False)[:2])[1]
         revised = score(entries, lambda e: _revised(e, model))[1]
-        rows["rules"].append(rules)
-        rows["model"].append(revised)
+        rules_total, model_total = rules_total + rules, model_total + revised
         print(f"{left_out:14} {_figures(rules)}   {_figures(revised)}")
-    totals = [Tally(*(sum(getattr(t, f) for t in tallies) for f in ("right", "right_found", "predicted", "expected")))
-              for tallies in rows.values()]
-    print(f"{'all':14} {_figures(totals[0])}   {_figures(totals[1])}")
+    print(f"{'all':14} {_figures(rules_total)}   {_figures(model_total)}")
 
 
 def _revised(entry: dict, model: dict) -> tuple[str, list[dict]]:

@@ -4,6 +4,7 @@ The criteria tests score the reader with these; tools/train_status_model.py trai
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,11 @@ SETS = ROOT / "tests" / "criteria"
 
 def load_set(name: str) -> list[dict]:
     return yaml.safe_load((SETS / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def set_digest(name: str) -> str:
+    """What the status model records of each set it was trained on, to tell when one changed."""
+    return hashlib.sha256((SETS / f"{name}.yaml").read_bytes()).hexdigest()[:16]
 
 
 def read_entry(entry: dict, revise: bool = True) -> tuple[str, list[dict], str | None, Span | None]:
@@ -56,6 +62,10 @@ class Tally:
     @property
     def recall(self) -> float:
         return self.right / self.expected if self.expected else 0.0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.right + other.right, self.right_found + other.right_found,
+                     self.predicted + other.predicted, self.expected + other.expected)
 
 
 def score(entries: list[dict], read: Callable[[dict], tuple[str, list[dict]]] = lambda e: read_entry(e)[:2]
