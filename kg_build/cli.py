@@ -536,7 +536,7 @@ def discover(paths: tuple[Path, ...], min_count: int, similarity: float, fmt: st
         for path in files:
             advance()
             try:
-                records.append(extract_file(path)[0])
+                records.append(extract_file(path, candidates=True)[0])
             except LetterError as err:
                 click.echo(f"{path}: {err.stage}: {err.reason}", err=True)
     groups = [g for g in group_near_duplicates(uncatalogued(records), similarity) if g.count >= min_count]

@@ -81,8 +81,10 @@ LETTER_SUFFIXES = (".txt", ".pdf")
 REPORT_NAME = "imr-kg-build-report.jsonl"
 
 
-def extract_file(path: Path) -> tuple[dict, str]:
+def extract_file(path: Path, candidates: bool = False) -> tuple[dict, str]:
     """The extraction record of one letter and the normalised text its spans point into.
+    candidates=True keeps every uncatalogued criterion the rules find (extract.criteria), for
+    `imr-kg criteria discover`.
 
     Raises LetterError with a one-line reason when the letter cannot be read.
     """
@@ -90,7 +92,7 @@ def extract_file(path: Path) -> tuple[dict, str]:
     text = normalize(raw.text)
     layout = split_letter(text)
     source = {"path": str(path), "sha256": raw.sha256, "media_type": raw.media_type}
-    return link_record(build_record(text, layout, source)), text
+    return link_record(build_record(text, layout, source, candidates)), text
 
 
 def letter_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -37,6 +37,9 @@ REAL = SHARED / "letters" / "real" / "000_dfff67da9d1ba237.txt"
 FORMAT2 = SHARED / "letters" / "illustrative" / "illustrative-format2.txt"
 UPHELD_COPY, OVERTURNED_COPY, UNCATALOGUED_COPY = "CM13-0990001", "CM13-0990002", "CM13-0990003"
 ATTESTATION = "Treatment requires a signed attestation from the employer."
+# applied, as reviewers apply what they state: the status model drops an uncatalogued clause
+# that nothing applies when it is sure enough it is no criterion
+ATTESTATION_APPLIED = " The records include no attestation from the employer."
 FAILED = {"not_met", "not_documented"}
 
 
@@ -60,7 +63,7 @@ def write_fictional_letters(directory: Path) -> list[Path]:
     overturned = overturned.replace("1. Omeprazole 20mg #60 is not medically necessary", "1. Omeprazole 20mg #60 is medically necessary")
     assert "OVERTURN." in overturned and "1. Omeprazole 20mg #60 is medically necessary" in overturned
     start, end = _guideline_sentence(original)
-    uncatalogued = (original[:start] + ATTESTATION + original[end:]).replace("CM13-0031175", UNCATALOGUED_COPY)
+    uncatalogued = (original[:start] + ATTESTATION + ATTESTATION_APPLIED + original[end:]).replace("CM13-0031175", UNCATALOGUED_COPY)
     paths = []
     for case, text in ((UPHELD_COPY, upheld), (OVERTURNED_COPY, overturned), (UNCATALOGUED_COPY, uncatalogued)):
         path = directory / f"fictional-{case}.txt"

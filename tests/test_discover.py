@@ -56,8 +56,9 @@ def discover(*args: str):
 
 
 def _uncatalogued(paths: list[Path]) -> dict[str, str]:
-    """criterion id -> wording, of the criteria of these letters that match no catalog criterion."""
-    return {c["criterion_id"]: c["text"] for path in paths for item in extract_file(path)[0]["items"]
+    """criterion id -> wording, of the criteria of these letters that match no catalog criterion,
+    as `criteria discover` reads them (the candidates the status model would not drop)."""
+    return {c["criterion_id"]: c["text"] for path in paths for item in extract_file(path, candidates=True)[0]["items"]
             for c in item["criteria"] if c.get("criterion_label") is None}
 
 

@@ -26,7 +26,8 @@ def _criterion(status: str = "not_met", evidence: str | None = "I find no urine 
 
 def _model(weights: dict[str, list[float]], threshold: float = 0.5) -> dict:
     """weights: per class, in the order of CLASSES."""
-    return {"classes": CLASSES, "intercepts": [0.0] * 5, "threshold": threshold, "drop_threshold": 0.6, "weights": weights}
+    return {"classes": CLASSES, "intercepts": [0.0] * 5, "threshold": threshold, "drop_threshold": 0.6,
+            "drop_uncatalogued_threshold": 0.75, "weights": weights}
 
 
 def test_features_name_the_rules_status_the_decision_and_the_words():
@@ -38,6 +39,15 @@ def test_features_name_the_rules_status_the_decision_and_the_words():
     moved = dict(_criterion(), span=[TEXT.index("urine drug"), TEXT.index(" in the records")])
     assert {"pre:i", "pre:find", "pre:no"} <= set(features(moved, None, None, TEXT))
     assert "noev=1" in features(_criterion("not_assessed", None), None, None, TEXT)
+    assert {"cat=1|len=0", "how=none/", "rel=0", "facts=0"} <= set(found)  # 'Drug screening': two words; no account
+
+
+def test_the_rules_account_is_a_feature_and_leaves_with_the_revision():
+    account = dict(_criterion(), _how="unknown", _agreed="overturned", _relevance=7, _facts=2)
+    assert {"how=unknown/overturned", "how=unknown/overturned|not_met", "rel=3", "facts=2"} <= set(
+        features(account, "upheld", VERDICT, TEXT))
+    [c] = revise([account], "upheld", VERDICT, TEXT, _model({}))
+    assert not {"_how", "_agreed", "_relevance", "_facts"} & set(c)  # the record carries no private keys
 
 
 def test_probabilities_are_a_softmax_of_the_summed_weights():
@@ -76,7 +86,12 @@ def test_a_criterion_the_model_is_sure_is_none_is_dropped():
     [c] = revise([_criterion()], "upheld", VERDICT, TEXT, unsure)  # none: 0.53, under drop_threshold
     assert c["status"] == "not_met"
     uncatalogued = dict(_criterion(), criterion_id="uncatalogued-0123456789ab", criterion_label=None)
-    assert revise([uncatalogued], "upheld", VERDICT, TEXT, sure) == [uncatalogued]  # for `criteria discover`
+    surer = _model({"e:find": [0.0, 4.0, 0.0, 0.0, 0.0]})  # none: e^4 / (e^4 + 4) = 0.93
+    assert revise([dict(uncatalogued)], "upheld", VERDICT, TEXT, _model({"e:find": [0.0, 2.0, 0.0, 0.0, 0.0]})) == [
+        uncatalogued]  # none: 0.65, under drop_uncatalogued_threshold (0.75), over drop_threshold
+    assert revise([dict(uncatalogued)], "upheld", VERDICT, TEXT, surer) == []
+    # `criteria discover` reads the candidates: it keeps them all
+    assert revise([dict(uncatalogued)], "upheld", VERDICT, TEXT, surer, keep_uncatalogued=True) == [uncatalogued]
 
 
 def test_the_shipped_model_was_trained_on_the_labelled_sets_as_they_are():
@@ -84,6 +99,7 @@ def test_the_shipped_model_was_trained_on_the_labelled_sets_as_they_are():
     the set held to 90% (labelled) and the harm-check set (heldout2) are never trained on."""
     model = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert model["classes"] == CLASSES and 0 < model["threshold"] <= 1 and 0 < model["drop_threshold"] <= 1
+    assert model["drop_threshold"] <= model["drop_uncatalogued_threshold"] <= 1
     assert not {"labelled", "heldout2"} & set(model["trained_on"]) and "heldout13" in model["trained_on"]
     for name, digest in model["trained_on"].items():
         assert set_digest(name) == digest, name

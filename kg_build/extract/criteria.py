@@ -64,11 +64,13 @@ _ENGLISH = snowballstemmer.stemmer("english")
 
 
 def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[str] = frozenset(),
-                   outcome: str | None = None, revise: bool = True) -> tuple[list[dict], list[dict]]:
+                   outcome: str | None = None, revise: bool = True, candidates: bool = False) -> tuple[list[dict], list[dict]]:
     """The rationale's parts (role and span of each sentence) and its criteria, each linked
     to the catalog (the guideline topics the reviewer cited come first). `concluding` is the
     sentence that rules on necessity (rationale.conclusion), read once by the caller.
-    revise=False leaves the statuses as the rules read them, for training the status model."""
+    revise=False leaves the statuses as the rules read them, with the rules' account of each
+    (status_model.ACCOUNT), for training the status model; candidates=True keeps the uncatalogued
+    criteria the model finds to be none, for `criteria discover`."""
     topics = {t.lower() for t in topics}
     parts, stated, application, restated = [], [], [], []
     seen_guideline = applying = False
@@ -76,7 +78,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[st
         if sentence == concluding:
             parts.append(_part("conclusion", sentence))
             in_verdict, reasons = _verdict(doc, sentence, topics)
-            stated += in_verdict
+            stated += [c for piece, clause in in_verdict for c in criteria_of(doc, piece, clause, topics)]
             seen_guideline = seen_guideline or bool(in_verdict)
             if seen_guideline:
                 application += reasons
@@ -85,18 +87,14 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[st
             # the criterion, the rest applies it
             seen_guideline = applying = True
             parts.append(_part("application", sentence))
-            stated.append((sentence, heading))
+            stated += criteria_of(doc, sentence, heading, topics)
             application += _facts(doc, (heading[1] + 1, sentence[1]))
-        elif _states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline"):
+        elif (_states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline")
+              and not _restates(doc, sentence, own := _stated_in(doc, sentence, topics), stated, applying)):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
-            if not rp("bare_recommendation").match(doc.text, *sentence):
-                for i, clause in enumerate(clauses(doc, sentence)):
-                    if (_applies(doc, clause) and not rp("generic_patient").match(doc.text, *clause)
-                            or i and _tells_the_case(doc, clause)):
-                        application.append(clause)
-                    elif not _bare(doc, clause, topics):
-                        stated.append((sentence, clause))
+            stated += own[0]
+            application += own[1]
         else:
             parts.append(_part("application" if seen_guideline else "restatement", sentence))
             if seen_guideline:
@@ -106,7 +104,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[st
                 restated += _facts(doc, sentence)
     if not applying:  # the case was told first, then the guideline, then the verdict: the telling applies it
         application = restated + application
-    criteria = merged(doc, [c for sentence, clause in stated for c in criteria_of(doc, sentence, clause, topics)], topics)
+    criteria = merged(doc, stated, topics)
     # the words naming the treatment under review ('massage', 'blocks') are in most facts and
     # criteria of its rationale: they tell no criterion's facts from another's, and a fact that
     # denies them ('has never had acupuncture') denies no criterion
@@ -120,7 +118,30 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[st
     _totals_to_the_largest(doc, criteria)
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
     decided = _agreeing(doc, criteria, _by_sub_criteria(criteria, list(assessed)), list(weights), outcome, concluding)
-    return parts, status_model.revise(decided, outcome, concluding, doc.text) if revise else decided
+    return parts, status_model.revise(decided, outcome, concluding, doc.text, keep_uncatalogued=candidates) if revise else decided
+
+
+def _stated_in(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[StatedCriterion], list[Span]]:
+    """A guideline sentence's criteria, and its clauses that apply them ('...; twelve were requested')."""
+    stated, applying = [], []
+    if not rp("bare_recommendation").match(doc.text, *sentence):
+        for i, clause in enumerate(clauses(doc, sentence)):
+            if (_applies(doc, clause) and not rp("generic_patient").match(doc.text, *clause)
+                    or i and _tells_the_case(doc, clause)):
+                applying.append(clause)
+            elif not _bare(doc, clause, topics):
+                stated += criteria_of(doc, sentence, clause, topics)
+    return stated, applying
+
+
+def _restates(doc: Doc, sentence: Span, own: tuple[list[StatedCriterion], list[Span]],
+              earlier: list[StatedCriterion], applying: bool) -> bool:
+    """A sentence in guideline words that names only criteria stated before it, once the
+    application has begun or of the person at hand, applies them ('Twenty days is the most the
+    guideline allows in total'; 'A pending fusion recommendation makes him a surgical candidate')."""
+    ids = {c.known.id for c in earlier if c.known}
+    return (bool(own[0]) and all(c.known and c.known.id in ids for c in own[0])
+            and (applying or bool(rp("case_subject").search(doc.text, *sentence))))
 
 
 def _verdict(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[tuple[Span, Span]], list[Span]]:
@@ -166,18 +187,20 @@ def _agreeing(doc: Doc, criteria: list[StatedCriterion], assessed: list[dict], b
         applied = {c.sentence for c, r in zip(criteria, assessed) if r["status"] != "not_assessed"}
         for c, r in zip(criteria, assessed):
             if r["status"] == "not_met" and c.sentence not in alternatives:
-                r["status"] = "met"
+                r.update(status="met", _agreed="overturned")
             elif (r["status"] == "not_assessed" and not c.facts and not (c.sentence in alternatives and c.sentence in applied)
                   and not rp("criterion_stopping").search(r["text"]) and concluding):
-                r.update(status="met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding))
+                r.update(status="met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding),
+                         _agreed="unspoken")
     elif outcome == "upheld" and not any(r["status"] in ("not_met", "not_documented") for r in assessed):
         weakest = min((w for w in by_words if w is not None), default=None)
         for r, w in zip(assessed, by_words):
             if weakest is not None and w == weakest:
-                r["status"] = "not_met"
+                r.update(status="not_met", _agreed="weakest")
         if concluding and not any(c.facts for c in criteria):  # nothing applied: the guideline stated is the reason
             for r in assessed:
-                r.update(status="not_met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding))
+                r.update(status="not_met", evidence=doc.text[concluding[0]:concluding[1]], evidence_span=list(concluding),
+                         _agreed="unapplied")
     return assessed
 
 
@@ -193,7 +216,8 @@ def _by_sub_criteria(criteria: list[StatedCriterion], assessed: list[dict]) -> l
                 if s.known is not None and s.known.broader == c.known.id and r["status"] != "not_assessed"]
         for status in ("met", "not_documented", "not_met"):
             if deciding := next((r for r in subs if r["status"] == status), None):
-                result.update(status=status, evidence=deciding["evidence"], evidence_span=deciding["evidence_span"])
+                result.update(status=status, evidence=deciding["evidence"], evidence_span=deciding["evidence_span"],
+                              _agreed="broader")
                 break
     return assessed
 
@@ -448,10 +472,11 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
     # 10' whatever the notes say of them), then a silent record; any fact may say a limit was
     # passed of a criterion that sets one ('the duration of use exceeds ...')
     limits = time_limit(text) or rp("criterion_count").search(text)
-    status = (_exceeded(facts if limits else [evidence]) or aged(text, facts) or measured(text, facts)
-              or _unknown_in(evidence, facts, asks_absence) or _failed(text, evidence, c.known) or _unshown(text, evidence)
-              or _unchanged(text, c.known, facts)
-              or _catalog_reading(c.known, facts))
+    readings = (("limit", lambda: _exceeded(facts if limits else [evidence])), ("age", lambda: aged(text, facts)),
+                ("measure", lambda: measured(text, facts)), ("unknown", lambda: _unknown_in(evidence, facts, asks_absence)),
+                ("failed", lambda: _failed(text, evidence, c.known)), ("unshown", lambda: _unshown(text, evidence)),
+                ("unchanged", lambda: _unchanged(text, c.known, facts)), ("catalog", lambda: _catalog_reading(c.known, facts)))
+    how, status = next(((how, status) for how, read in readings if (status := read())), ("words", None))
     if status is None:
         # the criterion's own words are read with its own polarity ('should not be a stand-alone
         # treatment' asks for an absence), the catalog's wordings with the catalog's ('adjunct to
@@ -461,11 +486,13 @@ def _assess(doc: Doc, c: StatedCriterion, named: frozenset[str]) -> tuple[dict, 
         affirmed, by_words = _affirms(evidence, [(own - prefixed, asks_absence), (prefixed, not asks_absence),
                                                  (wordings, catalog_absence)])
         status = "met" if affirmed else "not_met"
+        how = "words" if by_words else "denial"
         weight = max(score for score, _ in c.facts) if affirmed and by_words else None
     else:
         weight = None
     start, end = min(s for _, (s, _) in c.facts), max(e for _, (_, e) in c.facts)
-    result.update(status=status, evidence=doc.text[start:end], evidence_span=[start, end])
+    result.update(status=status, evidence=doc.text[start:end], evidence_span=[start, end],
+                  _how=how, _relevance=max(score for score, _ in c.facts), _facts=len(c.facts))
     return result, weight
 
 

@@ -17,13 +17,15 @@ from kg_build.text import Doc, Span
 SCHEMA_VERSION = "1"
 
 
-def build_record(text: str, layout: Layout, source: dict) -> dict:
+def build_record(text: str, layout: Layout, source: dict, candidates: bool = False) -> dict:
+    """The extraction record of a letter (schemas/letter-record.schema.json); candidates: see
+    pipeline.extract_file."""
     doc = Doc(text)
     summary = layout.sections.get("case_summary") or (0, len(text))
     case = case_header(text[: _first_item_start(layout)])
     header = layout.header
     case["evidence"] = {"text": text[header[0]:header[1]], "span": list(header)} if header[1] > header[0] else None
-    items = [_item(doc, block) for block in layout.items]
+    items = [_item(doc, block, candidates) for block in layout.items]
     rationales = [tuple(item["rationale"]["span"]) for item in items]
     record = {
         "schema_version": SCHEMA_VERSION,
@@ -56,7 +58,7 @@ def _first_item_start(layout: Layout) -> int:
     return min(block.request[0] for block in layout.items)
 
 
-def _item(doc: Doc, block: ItemBlock) -> dict:
+def _item(doc: Doc, block: ItemBlock, candidates: bool) -> dict:
     rationale = block.rationale or (block.request[1], block.request[1])
     concluded, concluding = conclusion(doc, rationale)
     written = outcome_from_words(doc.text[slice(*block.outcome)]) if block.outcome else None
@@ -65,7 +67,7 @@ def _item(doc: Doc, block: ItemBlock) -> dict:
     outcome = written or concluded or "upheld"
     guidelines = citations(doc, block.claims_administrator, "claims_administrator") + citations(doc, block.imro, "imro")
     topics = {g.get("topic_normalized") or g.get("topic") or "" for g in guidelines if g["cited_by"] == "imro"}
-    parts, criteria = read_rationale(doc, rationale, concluding, topics, concluded)
+    parts, criteria = read_rationale(doc, rationale, concluding, topics, concluded, candidates=candidates)
     return {
         "number": block.number,
         "request": doc.text[slice(*block.request)],

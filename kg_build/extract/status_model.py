@@ -6,8 +6,9 @@ is not_documented where the rules read not_met), and some clauses they take for 
 none (no labelled set names them). A multinomial logistic model, trained by
 tools/train_status_model.py on the labelled sets in tests/criteria/, reads the rules' status
 with the words of the evidence, of the criterion and of what stands just before it, the
-decision and where the evidence stands. It drops a catalog criterion it is at least
-`drop_threshold` sure is none (never an uncatalogued one), and replaces the rules' status
+decision, where the evidence stands and the rules' account of the status (which reading
+decided it, how sure the facts were). It drops a catalog criterion it is at least
+`drop_threshold` sure is none (an uncatalogued one at `drop_uncatalogued_threshold`), and replaces the rules' status
 when, of the four statuses, it is at least `threshold` sure of another. The model is data
 (data/status_model.json: a weight per feature and class); scoring it needs no library.
 Retrain it when the rules or the labelled sets change.
@@ -27,6 +28,10 @@ _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|/")
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "status_model.json"
 NONE = "none"  # the class of a clause the rules took for a criterion that is none
 _BEFORE = 50  # characters before a criterion whose last words tell how it is introduced
+# the rules' account of a status, which only the model reads: the reading that decided it, the
+# decision's override, the relevance of the best fact and how many facts it was given
+ACCOUNT = ("_how", "_agreed", "_relevance", "_facts")
+_LENGTHS = (2, 4, 8, 15, 1000)  # criterion lengths in words told apart: a fragment of two words is rarely one
 
 
 def features(criterion: dict, outcome: str | None, concluding: Span | None, text: str) -> list[str]:
@@ -42,8 +47,11 @@ def features(criterion: dict, outcome: str | None, concluding: Span | None, text
     found |= {f"c:{w}" for w in own} | {f"c2:{a}_{b}" for a, b in zip(own, own[1:])}
     start = criterion["span"][0]
     found |= {f"pre:{w}" for w in _TOKEN.findall(text[max(0, start - _BEFORE):start].lower())[-4:]}
-    found.add(f"cat={int(bool(criterion.get('criterion_label')))}")
-    if criterion.get("criterion_label"):
+    how = f"how={criterion.get('_how', 'none')}/{criterion.get('_agreed', '')}"
+    found |= {how, f"{how}|{status}", f"rel={min(criterion.get('_relevance', 0), 9) // 2}", f"facts={min(criterion.get('_facts', 0), 3)}"}
+    catalogued = int(bool(criterion.get("criterion_label")))
+    found |= {f"cat={catalogued}", f"cat={catalogued}|len={next(i for i, most in enumerate(_LENGTHS) if len(own) <= most)}"}
+    if catalogued:
         found.add(f"id:{criterion['criterion_id']}")
     if evidence_span := criterion.get("evidence_span"):
         found.add(f"ev_before={int(evidence_span[0] < criterion['span'][0])}")
@@ -69,7 +77,7 @@ def probabilities(names: list[str], model: dict) -> dict[str, float]:
 
 
 def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, text: str,
-           model: dict | None = None) -> list[dict]:
+           model: dict | None = None, keep_uncatalogued: bool = False) -> list[dict]:
     """The criteria the model does not find to be none, with the statuses it is sure of. A
     criterion found not assessed loses its evidence; one found assessed that had none takes
     the verdict as its evidence (the decision is what the reviewer gave), or keeps its status
@@ -78,9 +86,13 @@ def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, t
     kept = []
     for c in criteria:
         p = probabilities(features(c, outcome, concluding, text), model)
-        # an uncatalogued criterion stays whatever the model says: `criteria discover` lists them
-        # for a person to judge, and one in five the model would drop is a real criterion
-        if p.pop(NONE, 0.0) >= model["drop_threshold"] and c.get("criterion_label"):
+        for key in ACCOUNT:
+            c.pop(key, None)
+        # an uncatalogued criterion needs more certainty to go, and stays as a candidate for
+        # `criteria discover` (keep_uncatalogued): a person judges those
+        catalogued = bool(c.get("criterion_label"))
+        if (p.pop(NONE, 0.0) >= model["drop_threshold" if catalogued else "drop_uncatalogued_threshold"]
+                and (catalogued or not keep_uncatalogued)):
             continue
         kept.append(c)
         status = max(p, key=p.get)
