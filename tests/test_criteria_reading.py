@@ -558,12 +558,16 @@ def test_a_requirement_of_someone_the_case_names_is_no_criterion():
 
 def test_a_clause_telling_what_has_been_tried_is_no_criterion():
     """'...; both have been used without lasting benefit' tells the case; 'when other
-    modalities have been tried' states a condition."""
+    modalities have been tried' states a condition, the one stated first: one criterion, met."""
     found = _read("A TENS trial requires that physical therapy and medications have been tried first; both "
                   "have been used without lasting benefit. It is an option when other modalities have been "
                   "tried. Therefore, the TENS unit is medically necessary.", "TENS")
     assert not any("both have been used" in text for text in found)
-    assert any("other modalities have been tried" in text for text in found)
+    assert list(found.values()) == [("tens-other-modalities-failed", "met")]
+    # stated alone, the condition is found
+    alone = _read("It is an option when other modalities have been tried. Both have been used without lasting "
+                  "benefit. Therefore, the TENS unit is medically necessary.", "TENS")
+    assert any("other modalities have been tried" in text for text in alone)
 
 
 @pytest.mark.parametrize("rationale, outcome", [
@@ -576,3 +580,31 @@ def test_a_clause_telling_what_has_been_tried_is_no_criterion():
 def test_the_verdict_is_read_in_its_own_clause(rationale: str, outcome: str):
     """A denial before a semicolon ('has had no therapy;') does not deny the verdict after it."""
     assert conclusion(Doc(rationale), (0, len(rationale)))[0] == outcome
+
+
+def test_a_criterion_stated_twice_is_assessed_once():
+    """A general statement and then the guideline's own words name one criterion: the one in
+    more of the catalog's words stays, and the decision has one assessment of it."""
+    found = _read("Repeat MRI is not routinely recommended. It should be reserved for a significant change in "
+                  "symptoms or findings suggestive of significant pathology. The cervical examination is unchanged "
+                  "since the MRI of 2019. Therefore, the repeat MRI is not medically necessary.",
+                  "Magnetic resonance imaging (MRI)")
+    assert list(found.items()) == [("should be reserved for a significant change in symptoms or findings suggestive "
+                                    "of significant pathology", ("imaging-repeat-significant-change", "not_met"))]
+
+
+def test_a_sentence_in_guideline_words_about_a_criterion_already_stated_applies_it():
+    """'Twenty days is the most the guideline allows in total', after the application has
+    begun, is evidence for the total stated before, not a second statement of it."""
+    rationale = ("Treatment beyond two weeks requires demonstrated efficacy, and total treatment should not exceed 20 "
+                 "full-day sessions. He has completed 10 days with documented gains in lifting and walking. Twenty "
+                 "days is the most the guideline allows in total, and 14 more are requested. Therefore, the request "
+                 "is not medically necessary.")
+    doc = Doc(rationale)
+    concluded, concluding = conclusion(doc, (0, len(rationale)))
+    _, criteria = read_rationale(doc, (0, len(rationale)), concluding, {"Chronic pain programs (functional restoration programs)"},
+                                 concluded, revise=False)
+    total = next(c for c in criteria if c["criterion_id"] == "frp-total-twenty-sessions")
+    assert total["text"] == "total treatment should not exceed 20 full-day sessions"
+    assert total["status"] == "not_met" and total["evidence"].startswith("Twenty days is the most")
+    assert [c["criterion_id"] for c in criteria].count("frp-total-twenty-sessions") == 1

@@ -135,19 +135,18 @@ def _without_conjunction(doc: Doc, span: Span) -> Span:
 
 
 def merged(doc: Doc, criteria: list[StatedCriterion], topics: set[str]) -> list[StatedCriterion]:
-    """One criterion stated twice in a sentence ('recommended as an option, but it should not
-    be a stand-alone treatment') is one: stated twice in a row, its span runs over both ('no
-    contraindication, and ESWT is contraindicated in ...'); with another criterion between, the
-    statement that names it in more of the catalog's words stays (the earlier on a tie). Across
-    sentences both stay, as a later sentence usually states the criterion itself after a
-    general one."""
+    """One catalog criterion stated twice in a rationale is one, assessed once: stated twice in
+    a row in a sentence, its span runs over both ('no contraindication, and ESWT is
+    contraindicated in ...'); otherwise the statement that names it in more of the catalog's
+    words stays, the earlier on a tie ('should not be a stand-alone treatment' in a sentence
+    that recommends it 'as an adjunct to exercise'; 'Repeat MRI is not routinely recommended.
+    It is reserved for a significant change in symptoms')."""
     kept: list[StatedCriterion] = []
     for c in criteria:
-        key = (c.sentence, c.known.id) if c.known else None
-        earlier = next((i for i, k in enumerate(kept) if key and k.known and (k.sentence, k.known.id) == key), None)
+        earlier = next((i for i, k in enumerate(kept) if c.known and k.known and k.known.id == c.known.id), None)
         if earlier is None:
             kept.append(c)
-        elif earlier == len(kept) - 1:
+        elif earlier == len(kept) - 1 and kept[-1].sentence == c.sentence:
             kept[-1].span = (kept[-1].span[0], c.span[1])  # stated twice in a row: one span over both
         elif _naming(doc, c, topics) > _naming(doc, kept[earlier], topics):
             kept[earlier] = c
