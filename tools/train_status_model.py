@@ -24,7 +24,7 @@ from functools import cache
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from kg_build.extract.labelled_sets import SETS, Tally, load_set, matching, read_entry, score, set_digest
+from kg_build.extract.labelled_sets import SETS, Tally, load_set, matches, read_entry, score, set_digest
 from kg_build.extract.status_model import MODEL_FILE, NONE, features, revise
 
 C = 0.3  # inverse regularisation, chosen by cross-validation (0.3 to 3 differ by under a point)
@@ -51,8 +51,8 @@ def _set_examples(name: str) -> list[tuple[list[str], str]]:
     for entry in load_set(name):
         text, criteria, outcome, concluding = read_entry(entry, revise=False)
         wanted = {}
-        for want in entry["expected"]:
-            if c := matching(text, want["text_contains"], criteria):
+        for want, c in zip(entry["expected"], matches(text, entry["expected"], criteria)):
+            if c is not None:
                 wanted.setdefault(id(c), want["status"])
         found += [(features(c, outcome, concluding, text), wanted.get(id(c), NONE)) for c in criteria]
     return found

@@ -37,6 +37,19 @@ def read_entry(entry: dict, revise: bool = True) -> tuple[str, list[dict], str |
     return text, criteria, concluded, concluding
 
 
+def matches(text: str, expected: list[dict], got: list[dict]) -> list[dict | None]:
+    """The extracted criterion each expected one names: the one covering its phrase, else one
+    of its catalog id that no phrase names. A criterion stated twice is listed once, by either
+    statement (README), and the reader keeps one statement of it, not always the same."""
+    found = [matching(text, want["text_contains"], got) for want in expected]
+    named = {id(c) for c in found if c is not None}
+    for i, want in enumerate(expected):
+        if found[i] is None and want["criterion_id"]:
+            found[i] = next((c for c in got if c["criterion_id"] == want["criterion_id"] and id(c) not in named), None)
+            named |= {id(found[i])} if found[i] else set()
+    return found
+
+
 def matching(text: str, phrase: str, got: list[dict]) -> dict | None:
     """The extracted criterion that covers most of the phrase, if it covers at least half of
     it: where a criterion's span starts or ends is a matter of a word or two ('after failure
@@ -78,9 +91,8 @@ def score(entries: list[dict], read: Callable[[dict], tuple[str, list[dict]]] = 
         ids.predicted += sum(1 for c in got if c.get("criterion_label"))
         statuses.predicted += len(got)
         right_ids, right_statuses = set(), set()
-        for want in entry["expected"]:
+        for want, match in zip(entry["expected"], matches(text, entry["expected"], got)):
             phrase = want["text_contains"]
-            match = matching(text, phrase, got)
             statuses.expected += 1
             ids.expected += want["criterion_id"] is not None
             if match is None:
