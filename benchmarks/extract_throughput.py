@@ -128,7 +128,7 @@ def main() -> int:
         "  decode_text": _run(decode_text, [(d,) for _, d in letters], repeat),
         "  normalize": _run(normalize, [(r,) for r in raws], repeat),
     }
-    revise, status_model.revise = status_model.revise, lambda criteria, *_: criteria
+    revise, status_model.revise = status_model.revise, lambda criteria, *_, **__: criteria
     without_model = _run(build_record, list(zip(texts, layouts, sources)), repeat)
     status_model.revise = revise
 
