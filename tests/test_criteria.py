@@ -80,7 +80,10 @@ FLOORS = {"dev2": {"criterion_id": (1.00, 0.98), "status": (0.99, 0.98)},
           "heldout53": {"criterion_id": (0.99, 0.97), "status": (0.99, 0.97)},
           "heldout54": {"criterion_id": (1.00, 0.89), "status": (0.99, 0.90)},
           "heldout55": {"criterion_id": (0.98, 0.95), "status": (0.99, 0.97)},
-          "heldout56": {"criterion_id": (0.99, 0.92), "status": (1.00, 0.93)}}
+          "heldout56": {"criterion_id": (0.99, 0.92), "status": (1.00, 0.93)},
+          "heldout24": {"criterion_id": (0.97, 0.95), "status": (0.87, 0.86)},
+          "heldout25": {"criterion_id": (0.99, 0.97), "status": (0.84, 0.84)},
+          "heldout26": {"criterion_id": (0.97, 0.94), "status": (0.87, 0.85)}}
 # the sets written after labelled.yaml, by writers blind to the code (tests/criteria/README.md)
 LATER = {name: load_set(name) for name in FLOORS}
 

@@ -35,7 +35,8 @@ DROP_THRESHOLD = 0.6  # below it a catalog criterion stands: at 0.5 six more rig
 DROP_UNCATALOGUED_THRESHOLD = 0.75
 MIN_SEEN = 2  # a feature is learned only from this many criteria or more
 # labelled: the set test_criteria.py holds to 90%, which would otherwise measure the model's fit;
-# heldout2: the harm check; heldout24-26: the blind sets of 2026-11-28 (fourth session)
+# heldout2: the harm check; heldout24-26: the blind sets of 2026-11-28 (fourth session), measured
+# once on its final code, held out so that this command rebuilds that model
 HELD_OUT = ("labelled", "heldout2", "heldout24", "heldout25", "heldout26")
 
 
