@@ -31,7 +31,7 @@ from kg_build.pipeline import extract_file
 from kg_build.validate import validate_letters
 
 SHAPES_NS = "https://w3id.org/imr-kg/shapes#"
-BASE_LETTER = TESTS / "letters" / "f1-01-norco-one-item.txt"  # one item, 3 citations, 4 criteria, all dates
+BASE_LETTER = TESTS / "letters" / "f1-01-norco-one-item.txt"  # one item, 3 citations, 5 criteria, all dates
 V, W = "Violation", "Warning"
 
 Triple = tuple  # (subject, predicate, object) as pyoxigraph terms
@@ -263,9 +263,9 @@ CASES = [
     case("CriterionAssessment-criterionStatus", V, "item/1/criterion/2",
          put("item/1/criterion/2", "imr:criterionStatus", T("imr:Maybe"))),
     case("CriterionAssessment-evidence", V, "item/1/criterion/3", drop("item/1/criterion/3", "imr:evidence")),
-    case("CriterionAssessment-statusEvidence", V, "item/1/criterion/7",
-         add("item/1/criterion/7", "imr:statusEvidence", Via("item/1/criterion/7", "imr:evidence"))),
-    case("CriterionStatusEvidenceShape", V, "item/1/criterion/7", drop("item/1/criterion/7", "imr:statusEvidence")),
+    case("CriterionAssessment-statusEvidence", V, "item/1/criterion/5",
+         add("item/1/criterion/5", "imr:statusEvidence", Via("item/1/criterion/5", "imr:evidence"))),
+    case("CriterionStatusEvidenceShape", V, "item/1/criterion/5", drop("item/1/criterion/5", "imr:statusEvidence")),
     # quality flags (the letter has none)
     case("QualityFlag-flagKind", V, "flag/1", flag(None, "the summary and the rationale disagree")),
     case("QualityFlag-comment", V, "flag/1", flag("sex_mismatch", None), also={"QualityFlagRaisedShape"}),
