@@ -90,7 +90,7 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[st
             stated += criteria_of(doc, sentence, heading, topics)
             application += _facts(doc, (heading[1] + 1, sentence[1]))
         elif (_states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline")
-              and not _restates(doc, sentence, own := _stated_in(doc, sentence, topics), stated, applying)):
+              and not _restates(doc, sentence, (own := _stated_in(doc, sentence, topics))[0], stated, applying)):
             seen_guideline = True
             parts.append(_part("guideline", sentence))
             stated += own[0]
@@ -134,13 +134,13 @@ def _stated_in(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[StatedC
     return stated, applying
 
 
-def _restates(doc: Doc, sentence: Span, own: tuple[list[StatedCriterion], list[Span]],
-              earlier: list[StatedCriterion], applying: bool) -> bool:
+def _restates(doc: Doc, sentence: Span, own: list[StatedCriterion], earlier: list[StatedCriterion],
+              applying: bool) -> bool:
     """A sentence in guideline words that names only criteria stated before it, once the
     application has begun or of the person at hand, applies them ('Twenty days is the most the
     guideline allows in total'; 'A pending fusion recommendation makes him a surgical candidate')."""
     ids = {c.known.id for c in earlier if c.known}
-    return (bool(own[0]) and all(c.known and c.known.id in ids for c in own[0])
+    return (bool(own) and all(c.known and c.known.id in ids for c in own)
             and (applying or bool(rp("case_subject").search(doc.text, *sentence))))
 
 

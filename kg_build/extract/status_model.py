@@ -8,8 +8,9 @@ tools/train_status_model.py on the labelled sets in tests/criteria/, reads the r
 with the words of the evidence, of the criterion and of what stands just before it, the
 decision, where the evidence stands and the rules' account of the status (which reading
 decided it, how sure the facts were). It drops a catalog criterion it is at least
-`drop_threshold` sure is none (an uncatalogued one at `drop_uncatalogued_threshold`), and replaces the rules' status
-when, of the four statuses, it is at least `threshold` sure of another. The model is data
+`drop_threshold` sure is none (an uncatalogued one at `drop_uncatalogued_threshold`), and
+replaces the rules' status when, of the four statuses, it is at least `threshold` sure of
+another. The model is data
 (data/status_model.json: a weight per feature and class); scoring it needs no library.
 Retrain it when the rules or the labelled sets change.
 """
