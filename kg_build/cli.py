@@ -279,7 +279,7 @@ def query(query_name: str, store_dir: Path | None, endpoint: str | None, params:
     With --endpoint the parameters are bound by VALUES lines of typed RDF terms.
     """
     from kg_build.use.output import write_results
-    from kg_build.use.query import QueryError, load_query, run
+    from kg_build.use.query import QueryError, bound_text, load_query, run
 
     if (store_dir is None) == (endpoint is None):
         raise click.UsageError("give either --store DIR or --endpoint URL")
@@ -287,7 +287,7 @@ def query(query_name: str, store_dir: Path | None, endpoint: str | None, params:
         values = dict(_key_value(p) for p in params)
         q = load_query(query_name)
         if endpoint:
-            from kg_build.use.endpoint import EndpointError, bound_text, run_remote
+            from kg_build.use.endpoint import EndpointError, run_remote
 
             text = bound_text(q, values)
             try:

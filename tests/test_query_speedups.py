@@ -22,8 +22,7 @@ from conftest import SHARED, TESTS
 from kg_build.map.iris import PREFIXES
 from kg_build.pipeline import build
 from kg_build.store import LetterStore
-from kg_build.use.endpoint import with_values
-from kg_build.use.query import Query, bind, load_query, run
+from kg_build.use.query import Query, bind, bound_text, load_query, run
 
 ORIGINALS = TESTS / "data" / "original_queries"
 REWRITTEN = sorted(p.stem for p in ORIGINALS.glob("*.rq"))
@@ -61,9 +60,7 @@ def _via_substitutions(store: ox.Store, query: Query, values: dict[str, str]) ->
 
 def _via_values(store: ox.Store, query: Query, values: dict[str, str]) -> Rows:
     """As an endpoint answers it: parameters as VALUES lines, the default graph the union."""
-    terms = {v.value: t for v, t in bind(query, values).items()}
-    text = with_values(query.text, terms) if terms else query.text
-    return _rows(store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True))
+    return _rows(store.query(bound_text(query, values), prefixes=PREFIXES, use_default_graph_as_union=True))
 
 
 def _evidence_nodes(store: ox.Store) -> list[str]:

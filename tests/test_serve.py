@@ -28,8 +28,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from kg_build.cli import main
 from kg_build.store import LetterStore
-from kg_build.use.endpoint import bound_text, with_values
-from kg_build.use.query import load_query, run, shipped_queries
+from kg_build.use.query import bound_text, load_query, run, shipped_queries, with_values
 from kg_build.use.serve import Refused, check_query, negotiate, update_refusal
 
 HOSTILE = 'x" } } DELETE WHERE { ?s ?p ?o } #'

@@ -9,10 +9,15 @@ A query file starts with a comment block:
     # Columns: case_number, letter, item, ...
 
 Parameters are bound as RDF terms of their declared type, written by pyoxigraph in N-Triples
-syntax (so a value cannot change the query's structure) in the VALUES lines that `imr-kg query
---endpoint` adds: first in the innermost SELECT that projects the parameter. There a value
-narrows the scan of the subquery that reads it; Oxigraph's substitutions bind a parameter
-only where the query projects it, after every subquery has read the whole store.
+syntax (quotes, backslashes and newlines escaped; IRIs validated) in `VALUES ?name { term }`
+lines, the way queries/README.md tells people to do it by hand: first in the WHERE block of
+each innermost SELECT that projects the parameter (the outer query's when none does). So a
+value cannot close the block or add clauses, and it narrows the scan of the subquery that reads
+it (Oxigraph's substitutions bind a parameter only where the query projects it, after every
+subquery has read the whole store). The same text goes to the embedded store and to any SPARQL
+1.1 endpoint (`imr-kg query --endpoint`). The query text is read with a small SPARQL lexer that
+skips comments, strings and IRIs, so braces and keywords inside them are never mistaken for
+structure.
 
 A parameter marked `one letter` picks out one letter (the letter, a node of it, its case
 number), so every row comes from that letter's named graph and the shared graphs (ontology,
@@ -35,6 +40,19 @@ from kg_build.store.oxigraph_store import LETTER_GRAPHS
 _PARAM = re.compile(r"#\s+(?P<name>\w+)\s*\((?P<type>\w+)(?P<optional>,\s*optional)?(?P<one_letter>,\s*one letter)?\)"
                     r"\s*:\s*(?P<doc>.*)")
 TYPES = {"string", "iri", "integer", "decimal", "date", "boolean"}
+# One token at a time, in the order SPARQL's lexer prefers: comments, long and short strings,
+# IRIs, prefixed names, variables, words, then any single character.
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<pname>[A-Za-z][\w.-]*:[^\s{}()\[\],;"'<>]*|:[^\s{}()\[\],;"'<>]*)
+      | (?P<var>[?$]\w+)
+      | (?P<word>[A-Za-z_]\w*)
+      | (?P<space>\s+)
+      | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
 # the graphs every letter's rows may need besides its own; a linked terminology's graph is
 # found by the dcterms:source quad it holds about itself (kg_build.link.terminology)
 _FIXED_SHARED_GRAPHS = (ox.DefaultGraph(), ONTOLOGY_GRAPH, VOCABULARY_GRAPH, CRITERIA_GRAPH)
@@ -118,17 +136,95 @@ def _term(parameter: Parameter, value: str) -> ox.Term:
     return ox.Literal(value, datatype=ox.NamedNode(XSD + parameter.type))
 
 
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    return [_Token(m.lastgroup or "other", m.group(), m.start(), m.end())
+            for m in _TOKEN.finditer(text) if m.lastgroup not in ("comment", "space")]
+
+
+@dataclass(frozen=True)
+class _Select:
+    projected: frozenset[str]  # variables projected as themselves (not `(expr AS ?v)`); '*' for SELECT *
+    block_start: int  # character offset just after the WHERE block's `{`
+    block_end: int  # character offset of its closing `}`
+
+
+def _selects(text: str) -> list[_Select]:
+    """Every SELECT of the query (outer and subqueries) with its projection and WHERE block."""
+    tokens = _tokens(text)
+    closing = _matching_braces(tokens)
+    found = []
+    for i, token in enumerate(tokens):
+        if token.kind != "word" or token.text.upper() != "SELECT":
+            continue
+        projected, depth, j = set(), 0, i + 1
+        while j < len(tokens) and not (tokens[j].text == "{" or (tokens[j].kind == "word" and tokens[j].text.upper() == "WHERE")):
+            t = tokens[j]
+            depth += t.text == "("
+            depth -= t.text == ")"
+            if depth == 0 and (t.kind == "var" or t.text == "*"):
+                projected.add(t.text[1:] if t.kind == "var" else "*")
+            j += 1
+        while j < len(tokens) and tokens[j].text != "{":
+            j += 1
+        if j < len(tokens):
+            found.append(_Select(frozenset(projected), tokens[j].end, tokens[closing[j]].start))
+    return found
+
+
+def _matching_braces(tokens: list[_Token]) -> dict[int, int]:
+    stack: list[int] = []
+    pairs = {}
+    for i, token in enumerate(tokens):
+        if token.text == "{":
+            stack.append(i)
+        elif token.text == "}":
+            if not stack:
+                raise QueryError("unbalanced braces in the query")
+            pairs[stack.pop()] = i
+    if stack:
+        raise QueryError("unbalanced braces in the query")
+    return pairs
+
+
+def with_values(text: str, terms: dict[str, ox.Term]) -> str:
+    """The query with each parameter bound by a VALUES line in the block(s) where it is projected."""
+    if not terms:
+        return text
+    selects = _selects(text)
+    if not selects:
+        raise QueryError("only SELECT queries take parameters")
+    inserts: list[tuple[int, str]] = []
+    for name, term in terms.items():
+        projecting = [s for s in selects if name in s.projected or "*" in s.projected] or selects[:1]
+        innermost = [s for s in projecting
+                     if not any(o is not s and s.block_start <= o.block_start < s.block_end for o in projecting)]
+        inserts += [(s.block_start, f"\n  VALUES ?{name} {{ {term} }}") for s in innermost]
+    for at, line in sorted(inserts, reverse=True):
+        text = text[:at] + line + text[at:]
+    return text
+
+
+def bound_text(query: Query, values: dict[str, str]) -> str:
+    """The text of a shipped query with its parameters bound, ready for any SPARQL 1.1 endpoint."""
+    return with_values(query.text, {v.value: t for v, t in bind(query, values).items()})
+
+
 def run(store: ox.Store, query: Query, values: dict[str, str]) -> ox.QuerySolutions:
     """The query's solutions, its parameters bound by VALUES lines, over the graphs of the letter
     a one-letter parameter names (letter_scope), else over the union of every graph."""
-    # endpoint builds on this module, so its VALUES writer is imported when first needed
-    from kg_build.use.endpoint import with_values
-
     terms = {v.value: t for v, t in bind(query, values).items()}
     graphs = letter_scope(store, query, terms)
     dataset = {"use_default_graph_as_union": True} if graphs is None else {"default_graph": graphs}
     try:
-        return store.query(with_values(query.text, terms) if terms else query.text, prefixes=PREFIXES, **dataset)
+        return store.query(with_values(query.text, terms), prefixes=PREFIXES, **dataset)
     except SyntaxError as err:
         raise QueryError(f"{query.path}: SPARQL syntax error: {err}") from None
 

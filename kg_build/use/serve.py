@@ -38,7 +38,7 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from kg_build.use.query import QueryError, load_query, shipped_queries
+from kg_build.use.query import QueryError, bound_text, load_query, shipped_queries
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
@@ -358,8 +358,6 @@ def _catalogue() -> list[dict]:
 
 def _bound(name: str, params: dict[str, list[str]]) -> str:
     """A shipped query's text with the given parameters bound by VALUES (as `query --endpoint` does)."""
-    from kg_build.use.endpoint import bound_text
-
     if "/" in name or name.endswith(".rq"):
         raise Refused(404, f"no shipped query {name}")
     try:
