@@ -42,6 +42,17 @@ def test_features_name_the_rules_status_the_decision_and_the_words():
     assert {"cat=1|len=0", "how=none/", "rel=0", "facts=0"} <= set(found)  # 'Drug screening': two words; no account
 
 
+def test_a_catalog_criterion_reads_the_words_of_the_rest_of_its_rationale_only():
+    found = set(features(_criterion(), "upheld", VERDICT, TEXT))
+    assert {"id:opioids-urine-drug-screening|a:find", "id:opioids-urine-drug-screening|a:therefore"} <= found
+    assert "id:opioids-urine-drug-screening|a:screening" not in found  # its own statement is not the rest
+    # in a letter, what stands outside the rationale is none of its words
+    within = set(features(_criterion(), "upheld", VERDICT, TEXT, rationale=(0, VERDICT[0])))
+    assert "id:opioids-urine-drug-screening|a:find" in within and "id:opioids-urine-drug-screening|a:therefore" not in within
+    uncatalogued = dict(_criterion(), criterion_id="c-1234", criterion_label=None)
+    assert not any("|a:" in f for f in features(uncatalogued, "upheld", VERDICT, TEXT))
+
+
 def test_the_rules_account_is_a_feature_and_leaves_with_the_revision():
     account = dict(_criterion(), _how="unknown", _agreed="overturned", _relevance=7, _facts=2)
     assert {"how=unknown/overturned", "how=unknown/overturned|not_met", "rel=3", "facts=2"} <= set(

@@ -118,7 +118,9 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[st
     _totals_to_the_largest(doc, criteria)
     assessed, weights = zip(*(_assess(doc, c, named) for c in criteria)) if criteria else ((), ())
     decided = _agreeing(doc, criteria, _by_sub_criteria(criteria, list(assessed)), list(weights), outcome, concluding)
-    return parts, status_model.revise(decided, outcome, concluding, doc.text, keep_uncatalogued=candidates) if revise else decided
+    if not revise:
+        return parts, decided
+    return parts, status_model.revise(decided, outcome, concluding, doc.text, keep_uncatalogued=candidates, rationale=span)
 
 
 def _stated_in(doc: Doc, sentence: Span, topics: set[str]) -> tuple[list[StatedCriterion], list[Span]]:

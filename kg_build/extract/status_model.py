@@ -5,7 +5,8 @@ mistakes follow patterns the labelled sets show (a reviewer's 'I find no urine d
 is not_documented where the rules read not_met), and some clauses they take for criteria are
 none (no labelled set names them). A multinomial logistic model, trained by
 tools/train_status_model.py on the labelled sets in tests/criteria/, reads the rules' status
-with the words of the evidence, of the criterion and of what stands just before it, the
+with the words of the evidence, of the criterion and of what stands just before it (and, for a
+catalog criterion, each word of the rest of its rationale, weighed for that criterion), the
 decision, where the evidence stands and the rules' account of the status (which reading
 decided it, how sure the facts were). It drops a catalog criterion it is at least
 `drop_threshold` sure is none (an uncatalogued one at `drop_uncatalogued_threshold`), and
@@ -35,9 +36,10 @@ ACCOUNT = ("_how", "_agreed", "_relevance", "_facts")
 _LENGTHS = (2, 4, 8, 15, 1000)  # criterion lengths in words told apart: a fragment of two words is rarely one
 
 
-def features(criterion: dict, outcome: str | None, concluding: Span | None, text: str) -> list[str]:
+def features(criterion: dict, outcome: str | None, concluding: Span | None, text: str,
+             rationale: Span | None = None) -> list[str]:
     """The binary features of a criterion as the rules left it (its text, status, evidence) in
-    the text of its letter."""
+    the text of its letter, whose rationale spans `rationale` (by default the whole text)."""
     status = criterion["status"]
     evidence = (criterion.get("evidence") or "").lower()
     words = _TOKEN.findall(evidence)
@@ -54,6 +56,12 @@ def features(criterion: dict, outcome: str | None, concluding: Span | None, text
     found |= {f"cat={catalogued}", f"cat={catalogued}|len={next(i for i, most in enumerate(_LENGTHS) if len(own) <= most)}"}
     if catalogued:
         found.add(f"id:{criterion['criterion_id']}")
+        # the rest of the rationale as this criterion reads it: the fact that applies it is
+        # often in words the rules did not take for its evidence ('CURES consistent' for
+        # monitoring), and which words tell its status is the criterion's own
+        first, last = rationale or (0, len(text))
+        rest = f"{text[first:start]} {text[criterion['span'][1]:last]}".lower()
+        found |= {f"id:{criterion['criterion_id']}|a:{w}" for w in _TOKEN.findall(rest)}
     if evidence_span := criterion.get("evidence_span"):
         found.add(f"ev_before={int(evidence_span[0] < criterion['span'][0])}")
         if concluding:
@@ -78,7 +86,7 @@ def probabilities(names: list[str], model: dict) -> dict[str, float]:
 
 
 def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, text: str,
-           model: dict | None = None, keep_uncatalogued: bool = False) -> list[dict]:
+           model: dict | None = None, keep_uncatalogued: bool = False, rationale: Span | None = None) -> list[dict]:
     """The criteria the model does not find to be none, with the statuses it is sure of. A
     criterion found not assessed loses its evidence; one found assessed that had none takes
     the verdict as its evidence (the decision is what the reviewer gave), or keeps its status
@@ -86,7 +94,7 @@ def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, t
     model = model or _model()
     kept = []
     for c in criteria:
-        p = probabilities(features(c, outcome, concluding, text), model)
+        p = probabilities(features(c, outcome, concluding, text, rationale), model)
         for key in ACCOUNT:
             c.pop(key, None)
         # an uncatalogued criterion needs more certainty to go, and stays as a candidate for
