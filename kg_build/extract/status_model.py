@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import cache
+from bisect import bisect_left
+from functools import cache, lru_cache
 from pathlib import Path
 
 from kg_build.text import Span
@@ -59,14 +60,21 @@ def features(criterion: dict, outcome: str | None, concluding: Span | None, text
         # the rest of the rationale as this criterion reads it: the fact that applies it is
         # often in words the rules did not take for its evidence ('CURES consistent' for
         # monitoring), and which words tell its status is the criterion's own
-        first, last = rationale or (0, len(text))
-        rest = f"{text[first:start]} {text[criterion['span'][1]:last]}".lower()
-        found |= {f"id:{criterion['criterion_id']}|a:{w}" for w in _TOKEN.findall(rest)}
+        starts, words = _words(text, *(rationale or (0, len(text))))
+        rest = {*words[:bisect_left(starts, start)], *words[bisect_left(starts, criterion["span"][1]):]}
+        found |= {f"id:{criterion['criterion_id']}|a:{w}" for w in rest}
     if evidence_span := criterion.get("evidence_span"):
         found.add(f"ev_before={int(evidence_span[0] < criterion['span'][0])}")
         if concluding:
             found.add(f"ev_concl={int(evidence_span[0] >= concluding[0])}")
     return sorted(found)
+
+
+@lru_cache(maxsize=4)  # the criteria of one rationale are read one after another
+def _words(text: str, first: int, last: int) -> tuple[list[int], list[str]]:
+    """Where each word of text[first:last] starts, and the word in lower case."""
+    found = [(first + m.start(), m.group()) for m in _TOKEN.finditer(text[first:last].lower())]
+    return [start for start, _ in found], [word for _, word in found]
 
 
 @cache
@@ -76,10 +84,9 @@ def _model() -> dict:
 
 def probabilities(names: list[str], model: dict) -> dict[str, float]:
     """Each status's probability under the model (a softmax over the summed weights)."""
-    scores = list(model["intercepts"])
-    for name in names:
-        for i, weight in enumerate(model["weights"].get(name, ())):
-            scores[i] += weight
+    weights = model["weights"]
+    rows = [weights[name] for name in names if name in weights]
+    scores = [b + sum(column) for b, column in zip(model["intercepts"], zip(*rows))] if rows else list(model["intercepts"])
     top = max(scores)
     exp = [math.exp(s - top) for s in scores]
     return {status: e / sum(exp) for status, e in zip(model["classes"], exp)}
