@@ -42,7 +42,7 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 
-from kg_build.extract import status_model
+from kg_build.extract import statement_model, status_model
 from kg_build.extract.catalog import CatalogCriterion, match, uncatalogued_id
 from kg_build.extract.clauses import TRIM, StatedCriterion, clauses, criteria_of, merged
 from kg_build.extract.limits import aged, count_limit, durations, measured, time_limit
@@ -64,13 +64,15 @@ _ENGLISH = snowballstemmer.stemmer("english")
 
 
 def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[str] = frozenset(),
-                   outcome: str | None = None, revise: bool = True, candidates: bool = False) -> tuple[list[dict], list[dict]]:
+                   outcome: str | None = None, revise: bool = True, candidates: bool = False,
+                   statements: dict | None = None) -> tuple[list[dict], list[dict]]:
     """The rationale's parts (role and span of each sentence) and its criteria, each linked
     to the catalog (the guideline topics the reviewer cited come first). `concluding` is the
     sentence that rules on necessity (rationale.conclusion), read once by the caller.
     revise=False leaves the statuses as the rules read them, with the rules' account of each
     (status_model.ACCOUNT), for training the status model; candidates=True keeps the uncatalogued
-    criteria the model finds to be none, for `criteria discover`."""
+    criteria the model finds to be none, for `criteria discover`; `statements` is the statement
+    model to use instead of the shipped one (the trainer's)."""
     topics = {t.lower() for t in topics}
     parts, stated, application, restated = [], [], [], []
     seen_guideline = applying = False
@@ -89,7 +91,8 @@ def read_rationale(doc: Doc, span: Span, concluding: Span | None, topics: set[st
             parts.append(_part("application", sentence))
             stated += criteria_of(doc, sentence, heading, topics)
             application += _facts(doc, (heading[1] + 1, sentence[1]))
-        elif (_states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline")
+        elif ((_states_guideline(doc, sentence, applying, bool(parts) and parts[-1]["role"] == "guideline")
+               or statement_model.states_criterion(doc, sentence, statements))
               and not _restates(doc, sentence, (own := _stated_in(doc, sentence, topics))[0], stated, applying)):
             seen_guideline = True
             parts.append(_part("guideline", sentence))

@@ -27,13 +27,15 @@ def set_digest(name: str) -> str:
     return hashlib.sha256((SETS / f"{name}.yaml").read_bytes()).hexdigest()[:16]
 
 
-def read_entry(entry: dict, revise: bool = True) -> tuple[str, list[dict], str | None, Span | None]:
+def read_entry(entry: dict, revise: bool = True, statements: dict | None = None
+               ) -> tuple[str, list[dict], str | None, Span | None]:
     """The entry's rationale (whitespace folded), its criteria, and the outcome it concludes with
-    its verdict sentence."""
+    its verdict sentence; `statements`: a statement model other than the shipped one."""
     text = " ".join(entry["rationale"].split())
     doc = Doc(text)
     concluded, concluding = conclusion(doc, (0, len(text)))
-    _, criteria = read_rationale(doc, (0, len(text)), concluding, {entry["topic"]}, concluded, revise)
+    _, criteria = read_rationale(doc, (0, len(text)), concluding, {entry["topic"]}, concluded, revise,
+                                 statements=statements)
     return text, criteria, concluded, concluding
 
 
