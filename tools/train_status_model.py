@@ -91,12 +91,9 @@ def fitted(rows: list[tuple[list[str], str]]) -> dict:
     vectorizer = DictVectorizer()  # a feature of one example alone is that example's noise
     x = vectorizer.fit_transform([{name: 1 for name in f if seen[name] >= MIN_SEEN} for f, _ in rows])
     model = LogisticRegression(C=C, max_iter=5000).fit(x, [label for _, label in rows])
-    coefficients, intercepts = model.coef_, model.intercept_
-    if len(model.classes_) == 2:
-        coefficients, intercepts = [[0.0] * coefficients.shape[1], coefficients[0]], [0.0, intercepts[0]]
-        coefficients = list(zip(*coefficients))
-    else:
-        coefficients = coefficients.T
+    coefficients, intercepts = model.coef_.T, model.intercept_
+    if len(model.classes_) == 2:  # one column: the second class against the first
+        coefficients, intercepts = [[0.0, w] for (w,) in coefficients], [0.0, intercepts[0]]
     weights = {name: [round(float(w), 4) for w in coefficients[i]] for i, name in enumerate(vectorizer.get_feature_names_out())}
     return {"classes": [str(c) for c in model.classes_], "intercepts": [round(float(b), 4) for b in intercepts],
             "C": C, "examples": len(rows),

@@ -60,8 +60,8 @@ def features(criterion: dict, outcome: str | None, concluding: Span | None, text
         # the rest of the rationale as this criterion reads it: the fact that applies it is
         # often in words the rules did not take for its evidence ('CURES consistent' for
         # monitoring), and which words tell its status is the criterion's own
-        starts, words = _words(text, *(rationale or (0, len(text))))
-        rest = {*words[:bisect_left(starts, start)], *words[bisect_left(starts, criterion["span"][1]):]}
+        starts, tokens = _words(text, *(rationale or (0, len(text))))
+        rest = {*tokens[:bisect_left(starts, start)], *tokens[bisect_left(starts, criterion["span"][1]):]}
         found |= {f"id:{criterion['criterion_id']}|a:{w}" for w in rest}
     if evidence_span := criterion.get("evidence_span"):
         found.add(f"ev_before={int(evidence_span[0] < criterion['span'][0])}")
@@ -83,7 +83,8 @@ def _model() -> dict:
 
 
 def probabilities(names: list[str], model: dict) -> dict[str, float]:
-    """Each status's probability under the model (a softmax over the summed weights)."""
+    """Each class's probability under the model (a softmax over the summed weights); the
+    statement model is scored with it too."""
     weights = model["weights"]
     rows = [weights[name] for name in names if name in weights]
     scores = [b + sum(column) for b, column in zip(model["intercepts"], zip(*rows))] if rows else list(model["intercepts"])
