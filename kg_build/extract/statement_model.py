@@ -26,9 +26,11 @@ from kg_build.text import Doc, Span
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "statement_model.json"
 STATES = "states"  # the class of a sentence that states a criterion
-# the rules' cues (data/rationale.yaml) whose presence the model weighs
-CUES = ("guideline_sentence", "criterion_sentence", "criterion_sentence_weak", "criterion_modal",
-        "case_subject", "case_words", "case_clause", "application_sentence", "not_documented")
+# the rules' cues (data/rationale.yaml) whose presence the model weighs; not the long lists of
+# criterion_sentence(_weak), half the cost of reading a sentence for nothing: 5-fold
+# cross-validation over 80 sets, status P / R 0.897 / 0.890 with them, 0.897 / 0.891 without
+CUES = ("guideline_sentence", "criterion_modal", "case_subject", "case_words", "case_clause",
+        "application_sentence", "not_documented")
 _FIRST = 3  # how a sentence opens tells much: 'Guidelines state', 'There is no', 'He has'
 
 
