@@ -2,7 +2,7 @@
 
 tests/criteria/labelled.yaml is the first development set: the rules and the catalog were
 improved against it, and the test fails when any figure is below 0.90. tests/criteria/dev2.yaml
-(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout88.yaml
+(a second development set), tests/criteria/heldout.yaml and heldout2.yaml to heldout96.yaml
 were written afterwards by writers who read neither the code nor the other sets. Each was
 measured before it was tuned on; how each has been used since is in tests/criteria/README.md.
 Of heldout2.yaml only the figures are read, as a check that a change does no harm.
@@ -115,7 +115,15 @@ FLOORS = {"dev2": {"criterion_id": (1.00, 0.98), "status": (1.00, 0.99)},
           "heldout85": {"criterion_id": (0.99, 0.95), "status": (0.91, 0.90)},
           "heldout86": {"criterion_id": (0.98, 0.97), "status": (0.88, 0.88)},
           "heldout87": {"criterion_id": (0.99, 0.98), "status": (0.86, 0.88)},
-          "heldout88": {"criterion_id": (0.98, 0.96), "status": (0.88, 0.86)}}
+          "heldout88": {"criterion_id": (0.98, 0.96), "status": (0.88, 0.86)},
+          "heldout89": {"criterion_id": (0.96, 0.92), "status": (0.89, 0.89)},
+          "heldout90": {"criterion_id": (0.99, 0.95), "status": (0.89, 0.86)},
+          "heldout91": {"criterion_id": (0.98, 0.97), "status": (0.91, 0.92)},
+          "heldout92": {"criterion_id": (0.96, 0.97), "status": (0.87, 0.90)},
+          "heldout93": {"criterion_id": (0.98, 0.99), "status": (0.89, 0.90)},
+          "heldout94": {"criterion_id": (0.99, 0.98), "status": (0.92, 0.92)},
+          "heldout95": {"criterion_id": (1.00, 0.96), "status": (0.91, 0.89)},
+          "heldout96": {"criterion_id": (0.99, 0.91), "status": (0.87, 0.79)}}
 # the sets written after labelled.yaml, by writers blind to the code (tests/criteria/README.md)
 LATER = {name: load_set(name) for name in FLOORS}
 
