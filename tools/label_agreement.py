@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from kg_build.extract.labelled_sets import load_set, score
+from kg_build.extract.labelled_sets import load_set, rationale_text, score
 
 
 def as_extracted(text: str, expected: list[dict]) -> list[dict]:
@@ -36,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     second = {e["id"]: e["expected"] for e in yaml.safe_load(args.second.read_text(encoding="utf-8"))}
     entries = load_set(args.set)
-    ids, statuses, _ = score(entries, lambda e: (text := " ".join(e["rationale"].split()), as_extracted(text, second[e["id"]])))
+    ids, statuses, _ = score(entries, lambda e: (text := rationale_text(e), as_extracted(text, second[e["id"]])))
     print(f"{args.set}: second labelling against the first: status P {statuses.precision:.3f} R {statuses.recall:.3f} "
           f"({statuses.right_found}/{statuses.predicted}, {statuses.right}/{statuses.expected}); "
           f"criterion id P {ids.precision:.3f} R {ids.recall:.3f}")

@@ -29,7 +29,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from kg_build.extract import statement_model
-from kg_build.extract.labelled_sets import SETS, Tally, load_set, matches, read_entry, score, set_digest
+from kg_build.extract.labelled_sets import SETS, Tally, load_set, matches, rationale_text, read_entry, score, set_digest
 from kg_build.extract.status_model import MODEL_FILE, NONE, features, revise
 from kg_build.text import Doc
 
@@ -75,7 +75,7 @@ def statement_examples(names: list[str]) -> list[tuple[list[str], str]]:
     criterion's phrase begins in it."""
     found = []
     for entry in (entry for name in names for entry in load_set(name)):
-        text = " ".join(entry["rationale"].split())
+        text = rationale_text(entry)
         doc = Doc(text)
         starts = [text.find(" ".join(want["text_contains"].split())) for want in entry["expected"]]
         found += [(statement_model.features(doc, sentence),

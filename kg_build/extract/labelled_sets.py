@@ -27,11 +27,16 @@ def set_digest(name: str) -> str:
     return hashlib.sha256((SETS / f"{name}.yaml").read_bytes()).hexdigest()[:16]
 
 
+def rationale_text(entry: dict) -> str:
+    """The entry's rationale with its white space folded, as a letter's text is normalised."""
+    return " ".join(entry["rationale"].split())
+
+
 def read_entry(entry: dict, revise: bool = True, statements: dict | None = None
                ) -> tuple[str, list[dict], str | None, Span | None]:
     """The entry's rationale (whitespace folded), its criteria, and the outcome it concludes with
     its verdict sentence; `statements`: a statement model other than the shipped one."""
-    text = " ".join(entry["rationale"].split())
+    text = rationale_text(entry)
     doc = Doc(text)
     concluded, concluding = conclusion(doc, (0, len(text)))
     _, criteria = read_rationale(doc, (0, len(text)), concluding, {entry["topic"]}, concluded, revise,

@@ -14,13 +14,11 @@ model, with no library.
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
 from pathlib import Path
 
 from kg_build.extract.phrases import rationale_phrase as rp
-from kg_build.extract.status_model import probabilities
+from kg_build.extract.status_model import load, probabilities
 from kg_build.text import Doc, Span
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
@@ -43,11 +41,6 @@ def features(doc: Doc, sentence: Span) -> list[str]:
     return sorted(found)
 
 
-@cache
-def _model() -> dict:
-    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-
-
 def states_criterion(doc: Doc, sentence: Span, model: dict | None = None) -> bool:
-    model = model or _model()
+    model = model or load(MODEL_FILE)
     return probabilities(features(doc, sentence), model)[STATES] >= model["threshold"]

@@ -78,8 +78,9 @@ def _words(text: str, first: int, last: int) -> tuple[list[int], list[str]]:
 
 
 @cache
-def _model() -> dict:
-    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+def load(path: Path = MODEL_FILE) -> dict:
+    """A model file of this module's form (the statement model has it too), read once."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def probabilities(names: list[str], model: dict) -> dict[str, float]:
@@ -99,7 +100,7 @@ def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, t
     criterion found not assessed loses its evidence; one found assessed that had none takes
     the verdict as its evidence (the decision is what the reviewer gave), or keeps its status
     when there is no verdict."""
-    model = model or _model()
+    model = model or load()
     kept = []
     for c in criteria:
         p = probabilities(features(c, outcome, concluding, text, rationale), model)
