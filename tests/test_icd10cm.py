@@ -6,12 +6,14 @@ outcomes_by_icd_block) over a store of the fictional letters of tests/letters.""
 from __future__ import annotations
 
 import csv
+import gzip
 from collections import defaultdict
 
 import pyoxigraph as ox
 import pytest
 
 from conftest import TESTS, query_rows
+from kg_build.link import icd10cm
 from kg_build.link.icd10cm import diagnosis_codes, uncoded_diagnoses
 from kg_build.map import letter_id
 from kg_build.map.icd10cm_concepts import concept_quads, iri
@@ -102,6 +104,20 @@ def test_uncoded_diagnoses_counts_the_mentions_without_a_code():
 
 
 # --- the graph --------------------------------------------------------------------------------
+
+def test_the_shipped_code_set_index_is_the_computed_one():
+    # fails after a change to the rewrites' code or the canonical form: rerun tools/build_icd_index.py
+    assert icd10cm.read_code_set_index() == icd10cm.compute_code_set_index()
+
+
+def test_an_index_file_built_from_other_rewrites_is_not_used(tmp_path, monkeypatch):
+    stale = tmp_path / "icd10cm_index.tsv.gz"
+    stale.write_bytes(gzip.compress(b"# inputs\ticd10cm_synonyms.csv 0000; simple-icd-10-cm 0\nbad\t=X00\n"))
+    monkeypatch.setattr(icd10cm, "INDEX_FILE", stale)
+    assert icd10cm.read_code_set_index() is None
+    monkeypatch.setattr(icd10cm, "INDEX_FILE", tmp_path / "missing.tsv.gz")
+    assert icd10cm.read_code_set_index() is None
+
 
 def test_a_code_brings_its_ancestors_up_to_the_chapter():
     quads = concept_quads("M54.16")
