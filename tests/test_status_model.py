@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from kg_build.extract.labelled_sets import set_digest
-from kg_build.extract.status_model import MODEL_FILE, features, probabilities, revise
+from kg_build.extract.status_model import MODEL_FILE, Trees, features, load, load_trees, probabilities, revise, tree_probabilities
 
 CLASSES = ["met", "none", "not_assessed", "not_documented", "not_met"]
 TEXT = ("Drug screening is required during opioid therapy. I find no urine drug screen in the records. "
@@ -24,10 +24,22 @@ def _criterion(status: str = "not_met", evidence: str | None = "I find no urine 
     return c
 
 
-def _model(weights: dict[str, list[float]], threshold: float = 0.5) -> dict:
-    """weights: per class, in the order of CLASSES."""
+def _model(weights: dict[str, list[float]], threshold: float = 0.5, tree_weight: float = 0.0) -> dict:
+    """weights: per class, in the order of CLASSES; no trees unless tree_weight."""
     return {"classes": CLASSES, "intercepts": [0.0] * 5, "threshold": threshold, "drop_threshold": 0.6,
-            "drop_uncatalogued_threshold": 0.75, "weights": weights}
+            "drop_uncatalogued_threshold": 0.75, "tree_weight": tree_weight, "weights": weights}
+
+
+def _trees(feature: str, status: str) -> Trees:
+    """Trees that read one feature: present, the status; absent, met."""
+    import lightgbm
+    import numpy as np
+
+    x = np.array([[1.0]] * 20 + [[0.0]] * 20)
+    y = [CLASSES.index(status)] * 20 + [CLASSES.index("met")] * 20
+    booster = lightgbm.train({"objective": "multiclass", "num_class": 5, "min_data_in_leaf": 1, "min_data_in_bin": 1,
+                              "verbose": -1, "num_threads": 1}, lightgbm.Dataset(x, y), 20)
+    return Trees(booster, {feature: 0}, 1)
 
 
 def test_features_name_the_rules_status_the_decision_and_the_words():
@@ -89,6 +101,25 @@ def test_an_unassessed_criterion_found_assessed_takes_the_verdict_as_evidence_or
     assert c["status"] == "met" and c["evidence_span"] == list(VERDICT) and c["evidence"].startswith("Therefore")
     [c] = revise([_criterion("not_assessed", None)], None, None, TEXT, model)
     assert c["status"] == "not_assessed"  # no verdict to point to: a status without evidence would break the shapes
+
+
+def test_the_trees_share_the_probabilities_by_the_tree_weight():
+    trees = _trees("e:find", "not_documented")
+    [p] = tree_probabilities([["e:find", "unknown-feature"]], trees, CLASSES)
+    assert max(p, key=p.get) == "not_documented" and abs(sum(p.values()) - 1) < 1e-6
+    unsure = _model({})  # the regression: each class 0.2, no status it is sure of
+    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, unsure, trees=trees)
+    assert c["status"] == "not_met"  # no trees (tree_weight 0): the rules stand
+    [c] = revise([_criterion()], "upheld", VERDICT, TEXT, dict(unsure, tree_weight=0.9), trees=trees)
+    assert c["status"] == "not_documented"
+
+
+def test_the_shipped_trees_read_features_of_the_model_and_give_distributions():
+    trees, model = load_trees(), load()
+    assert 0 < model["tree_weight"] < 1 and trees.columns and max(trees.columns.values()) < trees.width
+    rows = [features(_criterion(), "upheld", VERDICT, TEXT), []]
+    for p in tree_probabilities(rows, trees, model["classes"]):
+        assert set(p) == set(CLASSES) and abs(sum(p.values()) - 1) < 1e-6
 
 
 def test_a_criterion_the_model_is_sure_is_none_is_dropped():

@@ -11,24 +11,29 @@ decision, where the evidence stands and the rules' account of the status (which 
 decided it, how sure the facts were). It drops a catalog criterion it is at least
 `drop_threshold` sure is none (an uncatalogued one at `drop_uncatalogued_threshold`), and
 replaces the rules' status when, of the four statuses, it is at least `threshold` sure of
-another. The model is data
-(data/status_model.json: a weight per feature and class); scoring it needs no library.
-Retrain it when the rules or the labelled sets change.
+another. Its probabilities are those of the regression averaged with those of boosted trees
+over the same features (LightGBM, data/status_trees.txt.gz), which see the combinations of
+features a regression cannot weigh. The models are data (data/status_model.json: a weight per
+feature and class; the trees file: the features the trees read, then LightGBM's model text).
+Retrain them when the rules or the labelled sets change.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
 from bisect import bisect_left
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from kg_build.text import Span
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|/")
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "status_model.json"
+TREES_FILE = MODEL_FILE.with_name("status_trees.txt.gz")
 NONE = "none"  # the class of a clause the rules took for a criterion that is none
 _BEFORE = 50  # characters before a criterion whose last words tell how it is introduced
 # the rules' account of a status, which only the model reads: the reading that decided it, the
@@ -83,6 +88,43 @@ def load(path: Path = MODEL_FILE) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+class Trees(NamedTuple):
+    booster: Any  # a lightgbm.Booster
+    columns: dict[str, int]  # the column of each feature the trees read
+    width: int  # the columns of the trees' input
+
+
+@cache
+def load_trees(path: Path = TREES_FILE) -> Trees:
+    return read_trees(gzip.decompress(path.read_bytes()).decode("utf-8"))
+
+
+def read_trees(text: str) -> Trees:
+    """A trees file's text: a line of the features the trees read, each as column:name,
+    tab-separated; then LightGBM's model text."""
+    import lightgbm
+
+    head, _, model = text.partition("\n")
+    booster = lightgbm.Booster(model_str=model)
+    columns = {name: int(column) for column, name in (field.split(":", 1) for field in head.split("\t"))}
+    return Trees(booster, columns, booster.num_feature())
+
+
+def tree_probabilities(rows: list[list[str]], trees: Trees, classes: list[str]) -> list[dict[str, float]]:
+    """Each row's class probabilities under the trees, in one call for all rows: the call costs
+    more than the trees."""
+    if not rows:
+        return []
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    columns = [[trees.columns[name] for name in row if name in trees.columns] for row in rows]
+    ends = np.cumsum([0, *map(len, columns)])
+    x = csr_matrix((np.ones(ends[-1], np.float32), np.array([c for row in columns for c in row], np.int32), ends),
+                   shape=(len(rows), trees.width))
+    return [dict(zip(classes, p)) for p in trees.booster.predict(x, num_threads=1).tolist()]
+
+
 def probabilities(names: list[str], model: dict) -> dict[str, float]:
     """Each class's probability under the model (a softmax over the summed weights); the
     statement model is scored with it too."""
@@ -95,15 +137,20 @@ def probabilities(names: list[str], model: dict) -> dict[str, float]:
 
 
 def revise(criteria: list[dict], outcome: str | None, concluding: Span | None, text: str,
-           model: dict | None = None, keep_uncatalogued: bool = False, rationale: Span | None = None) -> list[dict]:
-    """The criteria the model does not find to be none, with the statuses it is sure of. A
+           model: dict | None = None, keep_uncatalogued: bool = False, rationale: Span | None = None,
+           trees: Trees | None = None) -> list[dict]:
+    """The criteria the models do not find to be none, with the statuses they are sure of. A
     criterion found not assessed loses its evidence; one found assessed that had none takes
     the verdict as its evidence (the decision is what the reviewer gave), or keeps its status
     when there is no verdict."""
     model = model or load()
+    rows = [features(c, outcome, concluding, text, rationale) for c in criteria]
+    weight = model["tree_weight"]  # 0: the regression alone, and the trees are not read
+    grown = tree_probabilities(rows, trees or load_trees(), model["classes"]) if weight else [{}] * len(rows)
     kept = []
-    for c in criteria:
-        p = probabilities(features(c, outcome, concluding, text, rationale), model)
+    for c, row, by_trees in zip(criteria, rows, grown):
+        linear = probabilities(row, model)
+        p = {k: (1 - weight) * linear[k] + weight * by_trees.get(k, 0.0) for k in linear}
         for key in ACCOUNT:
             c.pop(key, None)
         # an uncatalogued criterion needs more certainty to go, and stays as a candidate for
