@@ -111,18 +111,21 @@ def read_trees(text: str) -> Trees:
 
 
 def tree_probabilities(rows: list[list[str]], trees: Trees, classes: list[str]) -> list[dict[str, float]]:
-    """Each row's class probabilities under the trees, in one call for all rows: the call costs
-    more than the trees."""
+    """Each row's class probabilities under the trees, in one call for all rows."""
     if not rows:
         return []
+    x = binary_matrix([[trees.columns[name] for name in row if name in trees.columns] for row in rows], trees.width)
+    return [dict(zip(classes, p)) for p in trees.booster.predict(x, num_threads=1).tolist()]
+
+
+def binary_matrix(rows: list[list[int]], width: int) -> Any:
+    """A sparse matrix (scipy CSR) with a 1 in each row's columns: the trees' input."""
     import numpy as np
     from scipy.sparse import csr_matrix
 
-    columns = [[trees.columns[name] for name in row if name in trees.columns] for row in rows]
-    ends = np.cumsum([0, *map(len, columns)])
-    x = csr_matrix((np.ones(ends[-1], np.float32), np.array([c for row in columns for c in row], np.int32), ends),
-                   shape=(len(rows), trees.width))
-    return [dict(zip(classes, p)) for p in trees.booster.predict(x, num_threads=1).tolist()]
+    ends = np.cumsum([0, *map(len, rows)])
+    return csr_matrix((np.ones(ends[-1], np.float32), np.array([c for row in rows for c in row], np.int32), ends),
+                      shape=(len(rows), width))
 
 
 def probabilities(names: list[str], model: dict) -> dict[str, float]:
