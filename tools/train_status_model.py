@@ -58,8 +58,8 @@ FOLDS = 5  # of --cross-validate: each fold retrains the models and rereads ever
 # 0.8, 0.894 / 0.888 at 0.7, 0.894 / 0.889 at 0.6
 STATEMENT_THRESHOLD = 0.6
 # the boosted trees beside the regression, whose probabilities they share half and half:
-# 5-fold cross-validation over 96 sets, status P / R 0.901 / 0.896 with the regression alone,
-# 0.905 / 0.900 with the trees too, after four folds
+# 5-fold cross-validation over 96 sets, status P / R 0.900 / 0.893 with the regression alone,
+# 0.902 / 0.895 with the trees alone, 0.904 / 0.898 with both
 TREE_WEIGHT = 0.5
 TREE_ROUNDS = 300
 # one thread and a fixed seed: the same sets give the same trees, byte for byte
@@ -143,8 +143,8 @@ def train(names: list[str], statements: dict) -> tuple[dict, str]:
 
 
 def cross_validate(names: list[str]) -> None:
-    """Status precision and recall of each set, read by the rules alone and then with both
-    models trained on the other folds (labelled_sets.score, as tests/test_criteria.py reports them)."""
+    """Status precision and recall of each set, read by the rules alone and then with the
+    models (statement model, regression, trees) trained on the other folds (labelled_sets.score, as tests/test_criteria.py reports them)."""
     print(f"{'set':14} {'rules P / R':>14} {'with models P / R':>18}")
     rules_total = model_total = Tally()
     for fold in range(FOLDS):
