@@ -118,9 +118,12 @@ when the build stopped because a worker process died (a rerun builds the rest).
               help="Afterwards remove the store's letter graphs that no file under PATHS gave (deleted or moved "
                    "letters, letters that now fail), so that the store mirrors PATHS.")
 @click.option("--no-validate", is_flag=True, help="Load letters without SHACL validation (faster; not recommended).")
-@click.option("--bulk-load", is_flag=True,
-              help="Load with Oxigraph's bulk loader: about 3.5x faster, but a build killed mid-way can leave "
-                   "letters half written until the next build repairs them. Meant for a first build.")
+@click.option("--bulk-load/--transactional", "bulk_load", default=True, show_default=True,
+              help="How the store loads each batch: with Oxigraph's bulk loader (the default: about 3.5x "
+                   "faster, and the parent's memory stays small), or in a transaction (--transactional: a "
+                   "build killed mid-way leaves every letter whole or absent, for a store others query while "
+                   "it is updated). A letter a killed bulk load left half written lacks its commit mark, and "
+                   "the next build rebuilds it.")
 @letter_limit
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(paths: tuple[Path, ...], store_dir: Path | None, nquads_dir: Path | None, jobs: int, dask_address: str | None,
@@ -135,8 +138,8 @@ def build(paths: tuple[Path, ...], store_dir: Path | None, nquads_dir: Path | No
     version and its data, ontology and shapes) are those of its graph in the store is
     skipped; a changed letter replaces its graph. Letters that cannot be read or that
     violate a shape are skipped and reported; the rest of the build goes on. Two files with
-    one case number but different content: the first in path order is loaded, the other
-    reported. The summary counts letters new, changed, rebuilt, unchanged, skipped,
+    one case number but different content: both are loaded, the second in path order
+    flagged duplicate_case_number under its case number and content hash. The summary counts letters new, changed, rebuilt, unchanged, skipped,
     duplicate and pruned.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -166,7 +169,7 @@ def build(paths: tuple[Path, ...], store_dir: Path | None, nquads_dir: Path | No
                                     nquads=nquads_dir, progress=advance)
         except BrokenProcessPool:  # a worker killed from outside (out of memory, kill -9)
             click.echo("build stopped: a worker process died (out of memory, or killed); the letters loaded so "
-                       "far are kept whole, and a rerun builds the rest", err=True)
+                       "far are kept, and a rerun builds the rest", err=True)
             sys.exit(1)
         except OSError as err:  # a scheduler that goes away mid-build
             raise click.UsageError(f"--dask {dask_address}: {err}" if dask_address else str(err)) from None

@@ -133,6 +133,43 @@ def test_a_criterion_is_one_iri_across_letters(tmp_path):
     assert "https://w3id.org/imr-kg/vocab/criterion/massage-adjunct-to-exercise" in concepts[0]
 
 
+# with the bulk loader, the letters' commit marks follow in a transaction of their own
+@pytest.mark.parametrize("options, loads", [((), ["bulk_load", "load"]), (("--transactional",), ["load"])])
+def test_the_cli_bulk_loads_unless_told_transactional(tmp_path, monkeypatch, options, loads):
+    import kg_build.cli as cli
+
+    calls: list[str] = []
+
+    class Counting:  # a pyoxigraph Store, with its two loaders counted
+        def __init__(self, store: ox.Store) -> None:
+            self.store = store
+
+        def __getattr__(self, name: str):
+            return getattr(self.store, name)
+
+        def __len__(self) -> int:
+            return len(self.store)
+
+        def bulk_load(self, *args, **kwargs) -> None:
+            calls.append("bulk_load")
+            self.store.bulk_load(*args, **kwargs)
+
+        def load(self, *args, **kwargs) -> None:
+            calls.append("load" if "to_graph" not in kwargs else "ontology")
+            self.store.load(*args, **kwargs)
+
+    class Spy(LetterStore):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.store = Counting(self.store)
+
+    monkeypatch.setattr(cli, "LetterStore", Spy)
+    result = CliRunner().invoke(main, ["build", str(FORMAT2), "--store", str(tmp_path / "s"), "--jobs", "1",
+                                       "--quiet", *options])
+    assert result.exit_code == 0, result.output
+    assert [call for call in calls if call != "ontology"] == loads
+
+
 def test_a_dead_worker_stops_the_build_with_one_line(tmp_path, monkeypatch):
     from concurrent.futures.process import BrokenProcessPool
 

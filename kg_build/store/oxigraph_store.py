@@ -7,9 +7,9 @@ exactly when its graph is there with the file's hash and the current version.
 
 Writing a batch of letters (`replace_letters`) drops the letters' graphs (one transaction
 each), then loads their quads in one transaction: a build killed at any moment leaves each
-letter as it was, absent, or whole, never half written. With `bulk=True` (`imr-kg build
---bulk-load`, for a first build) the quads but the version quads go through Oxigraph's bulk
-loader instead (about 3.5x faster, measured 4.7 against 16 ms a letter, but not atomic), and
+letter as it was, absent, or whole, never half written (`imr-kg build --transactional`). With
+`bulk=True` (`imr-kg build`'s default) the quads but the version quads go through Oxigraph's
+bulk loader instead (about 3.5x faster, measured 4.7 against 16 ms a letter, but not atomic), and
 the version quads follow in a transaction of their own: the version quad is then the
 letter's commit mark, and a killed build can leave letters without it, half written, until
 the next build sees them as out of date and rebuilds them after dropping their graphs.
