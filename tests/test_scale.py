@@ -118,7 +118,8 @@ def test_two_files_with_one_case_number_are_both_kept_and_the_second_flagged(tmp
 
 def test_a_dask_cluster_builds_the_same_graph(tmp_path, serial):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+    # worker processes, as on a cluster: the batches and their outcomes cross process boundaries
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         store = LetterStore(tmp_path / "s")
         summary = build([LETTERS], store, dask=cluster.scheduler_address, batch_size=4, validate=False)
