@@ -1,15 +1,17 @@
 """The benchmark corpus generator (benchmarks/make_corpus.py): deterministic, all three
-layouts, 3-8 KB letters, answer keys typed like extraction records, and letters the
-extractor reads (a score floor measured on this sample). Every generated letter is
+layouts, 3-8 KB letters, answer keys typed like extraction records, wording the extractor's
+data does not contain, and letters the extractor reads (a score floor measured on this sample). Every generated letter is
 FICTIONAL."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 
 import pytest
+import yaml
 
 from conftest import ROOT
 
@@ -99,3 +101,25 @@ def test_the_extractor_reads_the_letters_to_a_floor(corpus):
     result = score_corpus(sorted((corpus / "gold").glob("*.gold.json")))
     assert not result.unread
     assert result.accuracy >= SCORE_FLOOR, f"{result.passed}/{result.total}"
+
+
+def _sentences(node) -> set[str]:
+    """The phrase file's sentences of six words or more, lower case, without their {slots}."""
+    if isinstance(node, str):
+        text = " ".join(re.sub(r"\{[^}]*\}", " ", node).lower().split()).strip(" .")
+        return {text} if len(text.split()) >= 6 else set()
+    values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    return {s for value in values for s in _sentences(value)}
+
+
+def test_the_generators_wording_is_not_the_extractors():
+    """The criteria, rationale and summary sentences the generator writes appear nowhere in
+    the extractor's data files (catalog patterns, cues, synonyms), so the extractor cannot
+    score by knowing the generator's templates: it must read paraphrases."""
+    phrases = yaml.safe_load((ROOT / "benchmarks" / "corpus_phrases.yaml").read_text(encoding="utf-8"))
+    sentences = _sentences([phrases["criteria"], phrases["rationale"], phrases["summary"]])
+    data = " ".join(" ".join(p.read_text(encoding="utf-8").lower().split())
+                    for p in (ROOT / "kg_build" / "data").iterdir() if p.suffix in (".yaml", ".csv", ".json"))
+    assert len(sentences) > 200
+    assert [s for s in sentences if s in data] == []
+
