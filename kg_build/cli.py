@@ -139,8 +139,8 @@ def build(paths: tuple[Path, ...], store_dir: Path | None, nquads_dir: Path | No
     skipped; a changed letter replaces its graph. Letters that cannot be read or that
     violate a shape are skipped and reported; the rest of the build goes on. Two files with
     one case number but different content: both are loaded, the second in path order
-    flagged duplicate_case_number under its case number and content hash. The summary counts letters new, changed, rebuilt, unchanged, skipped,
-    duplicate and pruned.
+    flagged duplicate_case_number under its case number and content hash. The summary
+    counts letters new, changed, rebuilt, unchanged, skipped, duplicate and pruned.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -1,7 +1,7 @@
 """The benchmark corpus generator (benchmarks/make_corpus.py): deterministic, all three
 layouts, 3-8 KB letters, answer keys typed like extraction records, wording the extractor's
-data does not contain, and letters the extractor reads (a score floor measured on this sample). Every generated letter is
-FICTIONAL."""
+data does not contain, and letters the extractor reads (a score floor measured on this
+sample). Every generated letter is FICTIONAL."""
 
 from __future__ import annotations
 
@@ -122,4 +122,3 @@ def test_the_generators_wording_is_not_the_extractors():
                     for p in (ROOT / "kg_build" / "data").iterdir() if p.suffix in (".yaml", ".csv", ".json"))
     assert len(sentences) > 200
     assert [s for s in sentences if s in data] == []
-

@@ -12,7 +12,7 @@ from profile_build import summarise  # noqa: E402
 PARENT = 'process 10:"imr-kg build"'
 WORKER = f'{PARENT};process 11:"forkserver";process 12:"worker"'
 RAW = "\n".join([
-    # the trees are called inside the status model's revise, inside the rules: the innermost stage wins
+    # the trees are called inside the status model's revise, inside the rules: the stage listed first wins
     f"{WORKER};build_batch (kg_build/pipeline.py:1);build_record (kg_build/extract/record.py:2);"
     "revise (kg_build/extract/status_model.py:3);tree_probabilities (kg_build/extract/status_model.py:4) 7",
     f"{WORKER};build_batch (kg_build/pipeline.py:1);build_record (kg_build/extract/record.py:2) 5",
