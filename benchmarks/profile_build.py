@@ -27,6 +27,11 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402,F401  (kg_build on the path when not installed)
+
+from kg_build.pipeline import letter_files  # noqa: E402
+
 # (function, stage): a sample belongs to the first stage of the list whose function is on its
 # stack, so a stage nested in another (the trees in `revise`) comes before it. A function is
 # named as py-spy names it, qualified by its class where it has one.
@@ -104,7 +109,7 @@ def main() -> int:
         print("profile_build.py: py-spy is not installed (pip install -e '.[bench]')", file=sys.stderr)
         return 2
     letters_dir = args.corpus / "letters" if (args.corpus / "letters").is_dir() else args.corpus
-    letters = sum(1 for p in letters_dir.rglob("*") if p.suffix.lower() in (".txt", ".pdf"))
+    letters = sum(1 for _ in letter_files([letters_dir]))  # the files the build reads
     if not letters:
         print(f"profile_build.py: no letters in {letters_dir}", file=sys.stderr)
         return 2
