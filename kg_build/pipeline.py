@@ -30,9 +30,10 @@ API of a build (the command line's `imr-kg build` and the benchmarks call it):
 The per-letter work (`build_batch`: ingest, extract, link, map, validate, serialise)
 runs in the workers over batches of file paths and returns plain values (strings, ints
 and N-Quads bytes) that are cheap to pickle; the calling process only hashes files, keeps
-the books and loads. At most two batches per worker are in flight, so memory is bounded
-whatever the corpus size, but for the books: a file hash and a graph name per letter
-(a few hundred bytes each).
+the books and loads. At most two batches per worker are in flight, and the books (a file
+hash, graph name and path per letter) are kept on disk (kg_build.store.ledger), so memory
+is bounded whatever the corpus size; only the lists of skipped and duplicate files, which
+the summary returns, grow with their number.
 
 Incremental: a file whose SHA-256 and pipeline version (kg_build.version) match a letter
 graph of the store is skipped without being read further; the state is the letter graphs
@@ -73,7 +74,8 @@ from kg_build.map.record_to_rdf import DUPLICATE_CASE
 from kg_build.map.iris import CRITERIA_GRAPH, ONTOLOGY_GRAPH, VOCABULARY_GRAPH
 from kg_build.parallel import Pending, Ready, batch_runner, ordered
 from kg_build.paths import ONTOLOGY
-from kg_build.store import LetterState, LetterStore, ShardWriter
+from kg_build.store import LetterStore, ShardWriter
+from kg_build.store.ledger import Ledger
 from kg_build.store.oxigraph_store import COMMIT_MARK
 from kg_build.version import pipeline_version
 
@@ -286,47 +288,45 @@ def build(paths: Iterable[Path], store: LetterStore | None = None, *, validate: 
         raise ValueError("a build needs a store, an N-Quads directory, or both")
     if prune and store is None:
         raise ValueError("pruning needs a store")
-    books = _Books(store.letter_state() if store is not None else {}, force, lambda path, first: build_batch(
-        [path], replace(options, duplicate_of=((path, first),)))[0])
-    shards = ShardWriter(nquads) if nquads else None
-    fixed_graphs = [(ONTOLOGY_GRAPH, ONTOLOGY / "imr-kg.ttl"), (CRITERIA_GRAPH, CATALOG)]
-    for graph, path in fixed_graphs if store is not None else ():
-        store.replace_graph_from_file(graph, path)
-    if shards:
-        books.summary.shards.append(shards.write_graphs("ontology", fixed_graphs))
-    options = BatchOptions(books.version, validate, for_store=store is not None, gzipped=shards is not None)
-    with batch_runner(build_batch, jobs, dask, preload=("kg_build.warm",)) as (submit, in_flight):
-        for outcomes in ordered(books.work(letter_files(paths), lambda batch: submit(batch, options), batch_size),
-                                in_flight):
-            loads = books.take(outcomes)
-            if store is not None:
-                store.replace_letters([o.graph for o in loads], b"".join(o.body for o in loads),
-                                      b"".join(o.mark for o in loads), b"".join(o.vocabulary for o in loads))
-            if shards and (shard := shards.write_letters([o.gzipped for o in loads])):
-                books.summary.shards.append(shard)
-            progress(len(outcomes))
-    if prune and store is not None:
-        gone = books.unclaimed()
-        store.remove_letters(gone)
-        books.summary.pruned = len(gone)
+    stored = (store.letter_hashes(), store.letter_versions()) if store is not None else ()
+    with Ledger(*stored) as ledger:
+        books = _Books(ledger, force, lambda path, first: build_batch(
+            [path], replace(options, duplicate_of=((path, first),)))[0])
+        shards = ShardWriter(nquads) if nquads else None
+        fixed_graphs = [(ONTOLOGY_GRAPH, ONTOLOGY / "imr-kg.ttl"), (CRITERIA_GRAPH, CATALOG)]
+        for graph, path in fixed_graphs if store is not None else ():
+            store.replace_graph_from_file(graph, path)
+        if shards:
+            books.summary.shards.append(shards.write_graphs("ontology", fixed_graphs))
+        options = BatchOptions(books.version, validate, for_store=store is not None, gzipped=shards is not None)
+        with batch_runner(build_batch, jobs, dask, preload=("kg_build.warm",)) as (submit, in_flight):
+            for outcomes in ordered(books.work(letter_files(paths), lambda batch: submit(batch, options), batch_size),
+                                    in_flight):
+                loads = books.take(outcomes)
+                if store is not None:
+                    store.replace_letters([o.graph for o in loads], b"".join(o.body for o in loads),
+                                          b"".join(o.mark for o in loads), b"".join(o.vocabulary for o in loads))
+                if shards and (shard := shards.write_letters([o.gzipped for o in loads])):
+                    books.summary.shards.append(shard)
+                progress(len(outcomes))
+        if prune and store is not None:
+            gone = ledger.unclaimed()
+            store.remove_letters(gone)
+            books.summary.pruned = len(gone)
     _write_report(store.directory if store is not None else nquads, books.summary)
     return books.summary
 
 
 class _Books:
-    """The calling process's bookkeeping: which files need building, and which file's letter
-    each graph holds after this run. Outcomes are taken in path order, so the decisions do
-    not depend on which worker finishes first."""
+    """The calling process's decisions: which files need building, and which file's letter
+    each graph holds after this run, kept in the ledger. Outcomes are taken in path order, so
+    the decisions do not depend on which worker finishes first."""
 
-    def __init__(self, stored: dict[str, LetterState], force: bool,
-                 as_duplicate: Callable[[str, str], LetterOutcome]) -> None:
+    def __init__(self, ledger: Ledger, force: bool, as_duplicate: Callable[[str, str], LetterOutcome]) -> None:
         self.as_duplicate = as_duplicate  # builds a file again as reusing another's case number
-        self.stored = stored
+        self.ledger = ledger
         self.force = force
         self.version = pipeline_version(refresh=True)
-        self.by_sha = {state.sha256: graph for graph, state in stored.items()}
-        self.first_with: dict[str, str] = {}  # sha256 -> the first path with that content
-        self.claims: dict[str, tuple[str, str]] = {}  # graph -> (sha256, path) of the letter it holds
         self.summary = BuildSummary()
 
     def work(self, files: Iterable[Path], submit: Callable[[list[str]], Pending],
@@ -335,15 +335,13 @@ class _Books:
         batch: list[str] = []
         for path in files:
             sha = file_sha256(path)
-            if sha and sha in self.first_with:
+            if sha and (first := self.ledger.first_seen(sha, str(path))):
                 yield Ready([LetterOutcome(str(path), "duplicate", sha, stage="duplicate",
-                                           reason=f"same content as {self.first_with[sha]} (built once)")])
+                                           reason=f"same content as {first} (built once)")])
                 continue
-            if sha:
-                self.first_with[sha] = str(path)
-            graph = self.by_sha.get(sha)
-            if graph and not self.force and self.stored[graph].version == self.version:
-                yield Ready([LetterOutcome(str(path), "unchanged", sha, graph)])
+            stored = self.ledger.stored_with(sha) if sha else None
+            if stored and not self.force and stored[1].version == self.version:
+                yield Ready([LetterOutcome(str(path), "unchanged", sha, stored[0])])
                 continue
             batch.append(str(path))
             if len(batch) >= batch_size:
@@ -362,17 +360,17 @@ class _Books:
             if o.status == "duplicate":
                 s.duplicates.append(Skipped(o.path, o.stage, o.reason))
                 continue
-            holder = self.claims.setdefault(o.graph, (o.sha256, o.path))
+            holder = self.ledger.claim(o.graph, o.sha256, o.path)
             if holder[0] != o.sha256:  # another file's letter has this case number: keep both, this one flagged
                 o = self.as_duplicate(o.path, holder[1])
                 if o.status == "failed":
                     s.skipped.append(Skipped(o.path, o.stage, o.reason))
                     continue
-                self.claims[o.graph] = (o.sha256, o.path)
+                self.ledger.claim(o.graph, o.sha256, o.path, replace=True)
             if o.status == "unchanged":
                 s.unchanged += 1
                 continue
-            old = self.stored.get(o.graph)
+            old = self.ledger.stored(o.graph)
             if old is None:
                 s.new += 1
             elif old.sha256 == o.sha256:
@@ -385,10 +383,6 @@ class _Books:
             s.uncoded += o.uncoded
             loads.append(o)
         return loads
-
-    def unclaimed(self) -> list[str]:
-        """The stored letter graphs that no file of this build gave."""
-        return sorted(g for g in self.stored if g not in self.claims)
 
 
 def _write_report(directory: Path, summary: BuildSummary) -> None:

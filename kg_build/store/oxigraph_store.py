@@ -27,7 +27,7 @@ LetterStore starts with an empty memory. Workers still send every quad (shards k
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 import pyoxigraph as ox
 
@@ -102,11 +102,18 @@ class LetterStore:
             if self.store.contains_named_graph(graph):
                 self.store.remove_graph(graph)
 
-    def letter_state(self) -> dict[str, LetterState]:
-        """Each letter graph's file hash and the pipeline version that built it."""
-        sha = {q.graph_name.value: q.object.value for q in self.store.quads_for_pattern(None, _SHA256, None, None)}
-        version = {q.graph_name.value: q.object.value for q in self.store.quads_for_pattern(None, COMMIT_MARK, None, None)}
-        return {g: LetterState(s, version.get(g, "")) for g, s in sha.items() if g.startswith(LETTER_GRAPHS)}
+    def letter_hashes(self) -> Iterator[tuple[str, str]]:
+        """(graph, file SHA-256) of every letter graph, streamed."""
+        return self._letter_values(_SHA256)
+
+    def letter_versions(self) -> Iterator[tuple[str, str]]:
+        """(graph, pipeline version) of every letter graph with its commit mark, streamed."""
+        return self._letter_values(COMMIT_MARK)
+
+    def _letter_values(self, predicate: ox.NamedNode) -> Iterator[tuple[str, str]]:
+        for q in self.store.quads_for_pattern(None, predicate, None, None):
+            if q.graph_name.value.startswith(LETTER_GRAPHS):
+                yield q.graph_name.value, q.object.value
 
     def replace_graph_from_file(self, graph: ox.NamedNode, path: Path) -> None:
         """Load a Turtle file (the ontology) as one named graph, replacing what the graph held."""
