@@ -30,14 +30,16 @@ CREATE TABLE claims (graph TEXT PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT NOT
 
 
 class Ledger:
-    """A context manager: the database is deleted on leaving it. hashes and versions are (graph, value) pairs of the stored letters, streamed from the
-    store; a version for a graph without a hash is ignored, as is a graph without a version
-    (it has no commit mark, so it is out of date)."""
+    """The books of one build; a context manager, whose database is deleted on leaving it.
+
+    hashes and versions are (graph, value) pairs of the stored letters, streamed from the
+    store. A version for a graph without a hash is ignored; a graph without a version (no
+    commit mark) is kept with version '', so it is out of date."""
 
     def __init__(self, hashes: Iterable[tuple[str, str]] = (), versions: Iterable[tuple[str, str]] = ()) -> None:
         self.db = sqlite3.connect("", isolation_level=None)
         self.db.executescript(_SCHEMA)
-        with self.db:
+        with self.db:  # the store's state in one transaction, not one per row
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO stored (graph, sha256) VALUES (?, ?)", hashes)
             self.db.executemany("UPDATE stored SET version = ?2 WHERE graph = ?1", versions)
