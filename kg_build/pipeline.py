@@ -340,8 +340,8 @@ class _Books:
                                            reason=f"same content as {first} (built once)")])
                 continue
             stored = self.ledger.stored_with(sha) if sha else None
-            if stored and not self.force and stored[1].version == self.version:
-                yield Ready([LetterOutcome(str(path), "unchanged", sha, stored[0])])
+            if stored and not self.force and stored.state.version == self.version:
+                yield Ready([LetterOutcome(str(path), "unchanged", sha, stored.graph)])
                 continue
             batch.append(str(path))
             if len(batch) >= batch_size:

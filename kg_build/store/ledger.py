@@ -13,7 +13,7 @@ the store itself is the state between builds (kg_build.store.oxigraph_store).
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from kg_build.store.oxigraph_store import LetterState
 
@@ -27,6 +27,11 @@ CREATE INDEX stored_by_sha256 ON stored (sha256);
 CREATE TABLE first_seen (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE claims (graph TEXT PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT NOT NULL) WITHOUT ROWID;
 """
+
+
+class StoredLetter(NamedTuple):
+    graph: str
+    state: LetterState
 
 
 class Ledger:
@@ -49,11 +54,11 @@ class Ledger:
         row = self.db.execute("SELECT sha256, version FROM stored WHERE graph = ?", (graph,)).fetchone()
         return LetterState(*row) if row else None
 
-    def stored_with(self, sha256: str) -> tuple[str, LetterState] | None:
+    def stored_with(self, sha256: str) -> StoredLetter | None:
         """The stored letter graph built from a file with this content, and its state."""
         row = self.db.execute("SELECT graph, sha256, version FROM stored WHERE sha256 = ? ORDER BY graph LIMIT 1",
                               (sha256,)).fetchone()
-        return (row[0], LetterState(row[1], row[2])) if row else None
+        return StoredLetter(row[0], LetterState(row[1], row[2])) if row else None
 
     def first_seen(self, sha256: str, path: str) -> str | None:
         """The earlier path of this build with this content; None, and path is recorded as
