@@ -231,7 +231,10 @@ CASES = [
     case("DisputedItem-itemNumber", V, "item/1", put("item/1", "imr:itemNumber", integer(0))),
     case("DisputedItem-requestText", V, "item/1", put("item/1", "imr:requestText", lit(""))),
     case("DisputedItem-requestedService", V, "item/1", drop("item/1", "imr:requestedService")),
-    case("DisputedItem-hasDecision", V, "item/1", drop("item/1", "imr:hasDecision")),
+    case("DisputedItem-hasDecision", V, "item/1", drop("item/1", "imr:hasDecision"), also=["DisputedItemOutcomeAgreesShape"]),
+    case("DisputedItem-itemOutcome", V, "item/1", put("item/1", "imr:itemOutcome", T("imr:Denied")),
+         also=["DisputedItemOutcomeAgreesShape"]),
+    case("DisputedItemOutcomeAgreesShape", V, "item/1", put("item/1", "imr:itemOutcome", T("imr:Overturned"))),
     case("DisputedItem-case", V, "item/1", add(new_node("second-case"), "imr:hasDisputedItem", "item/1")),
     case("DisputedItem-treatmentCategory", V, "item/1", add("item/1", "imr:treatmentCategory", Via("treatment/1", "imr:treatmentConcept"))),
     case("DisputedItem-treatmentCategoryPresent", W, "item/1", drop("item/1", "imr:treatmentCategory")),
@@ -246,7 +249,9 @@ CASES = [
     case("DisputedItem-unit", V, "item/1", put("item/1", "imr:unit", integer(1))),
     # the decision (upheld, not medically necessary; citation 1 by the claims
     # administrator, 2 and 3 by the IMRO; criteria 1-4 met, met, not documented, not met)
-    case("Decision-outcome", V, DECISION, put(DECISION, "imr:outcome", T("imr:Denied"))),
+    case("Decision-outcome", V, DECISION, both(put(DECISION, "imr:outcome", T("imr:Denied")),
+                                               put("item/1", "imr:itemOutcome", T("imr:Denied"))),
+         also=["DisputedItem-itemOutcome"]),
     case("Decision-medicallyNecessary", V, DECISION, put(DECISION, "imr:medicallyNecessary", lit("no"))),
     case("Decision-rationale", V, DECISION, drop(DECISION, "imr:rationale")),
     case("Decision-hasCitation", V, DECISION, add(DECISION, "imr:hasCitation", "item/1/criterion/1")),
