@@ -327,9 +327,10 @@ def _decision(b: _Builder, item: dict, item_node: NamedNode) -> None:
     n = item["number"]
     rationale = item["rationale"]
     decision = b.entity(b.node("item", n, "decision"), "Decision", rationale["span"], rationale["text"])
+    outcome = OUTCOMES[item["outcome"]]
     b.add(item_node, imr("hasDecision"), decision)
-    b.add(decision, imr("outcome"), OUTCOMES[item["outcome"]])
-    b.add(item_node, imr("itemOutcome"), OUTCOMES[item["outcome"]])  # the ontology's shortcut, for fast counts
+    b.add(decision, imr("outcome"), outcome)
+    b.add(item_node, imr("itemOutcome"), outcome)  # the ontology's shortcut: counts by outcome skip the decision
     b.add(decision, imr("medicallyNecessary"), bool(item["medically_necessary"]))
     b.add(decision, imr("rationale"), b.span(rationale["span"], rationale["text"]))
     topic = None
